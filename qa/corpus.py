@@ -1,0 +1,127 @@
+"""The corpus: report files plus a catalogue describing each of them.
+
+What it does: loads `corpus/catalogue.toml`, validates every entry (required fields, unique ids,
+known kinds, ISO dates, the source file exists) and returns `Report` records; reads a report's
+source text; computes a content hash of the whole corpus so the index can tell when it is stale.
+
+What it does not do: parse or clean report text (that is `qa.chunk`), or fetch anything.
+Errors name the catalogue entry and the problem, so a user adding a report can fix it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE_NAME = "catalogue.toml"
+KINDS = ("inspection report", "council paper", "news article")
+REQUIRED = ("id", "title", "short_title", "publisher", "kind", "date", "about", "authority", "file")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class CatalogueError(ValueError):
+    """The catalogue cannot be used as it is; the message says which entry and why."""
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    title: str
+    short_title: str
+    publisher: str
+    kind: str
+    date: str  # ISO 8601 at the precision known: YYYY, YYYY-MM or YYYY-MM-DD
+    about: str
+    authority: str
+    file: str
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"year": self.year}
+
+
+def default_corpus_dir() -> Path:
+    return Path(os.environ.get("REPORTQA_CORPUS", REPO_ROOT / "corpus"))
+
+
+def _check_date(value: object, where: str) -> str:
+    if not isinstance(value, str) or not (m := _DATE.match(value)):
+        raise CatalogueError(f"{where}: date {value!r} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    _, month, day = m.groups()
+    if month and not 1 <= int(month) <= 12:
+        raise CatalogueError(f"{where}: date {value!r} has no month {month}")
+    if day:
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise CatalogueError(f"{where}: date {value!r} is not a real calendar date") from None
+    return value
+
+
+def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
+    """Read and validate the catalogue; reports come back in catalogue order."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    path = corpus_dir / CATALOGUE_NAME
+    if not path.is_file():
+        raise CatalogueError(f"no catalogue at {path}: the corpus folder needs a {CATALOGUE_NAME}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"{path} is not valid TOML: {exc}") from None
+    entries = data.get("report")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(f"{path} has no [[report]] entries")
+    reports: list[Report] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, 1):
+        where = f"{path.name} entry {n}" + (f" ({entry.get('id')!r})" if isinstance(entry.get("id"), str) else "")
+        missing = [f for f in REQUIRED if not isinstance(entry.get(f), str) or not entry[f].strip()]
+        if missing:
+            raise CatalogueError(f"{where}: missing or empty field(s): {', '.join(missing)}")
+        unknown = sorted(set(entry) - set(REQUIRED))
+        if unknown:
+            raise CatalogueError(f"{where}: unknown field(s): {', '.join(unknown)}")
+        if not _ID.match(entry["id"]):
+            raise CatalogueError(f"{where}: id must be a lower-case slug like 'ofsted-ilacs-2024'")
+        if entry["id"] in seen:
+            raise CatalogueError(f"{where}: duplicate id {entry['id']!r}")
+        seen.add(entry["id"])
+        if entry["kind"] not in KINDS:
+            raise CatalogueError(f"{where}: kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+        _check_date(entry["date"], where)
+        source = corpus_dir / entry["file"]
+        if Path(entry["file"]).name != entry["file"] or not source.is_file():
+            raise CatalogueError(f"{where}: source file {entry['file']!r} not found in {corpus_dir}")
+        reports.append(Report(**{f: entry[f].strip() for f in REQUIRED}))
+    return reports
+
+
+def read_source(report: Report, corpus_dir: Path | str | None = None) -> str:
+    """The report's text exactly as stored (UTF-8), so that character spans index into it."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    path = corpus_dir / report.file
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{report.file} ({report.id!r}) is not UTF-8 text: {exc}") from None
+
+
+def corpus_hash(corpus_dir: Path | str | None = None) -> str:
+    """sha256 over the catalogue and every catalogued file, in catalogue order."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    digest = hashlib.sha256((corpus_dir / CATALOGUE_NAME).read_bytes())
+    for report in load_catalogue(corpus_dir):
+        digest.update(report.file.encode() + b"\0")
+        digest.update((corpus_dir / report.file).read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Creates .venv (Python 3.11+) and installs reportqa into it; `--test` adds the test extras.
+# Idempotent and quick when nothing changed: it reinstalls only when pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+  for candidate in python3.11 python3 python; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null; then
+      py="$candidate"; break
+    fi
+  done
+fi
+[ -n "$py" ] || { echo "reportqa needs Python 3.11 or newer on PATH (python3.11 not found)." >&2; exit 1; }
+
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+stamp=".venv/.installed${extras}-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing reportqa${extras} into .venv (first run takes a few minutes) ..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  # One pip command, so torch resolves to the pinned CPU build (torch==2.13.0 in pyproject.toml).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+  touch "$stamp"
+fi

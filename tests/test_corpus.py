@@ -1,0 +1,97 @@
+"""The corpus catalogue: what it holds, and the clear errors it gives when an entry is wrong."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import CatalogueError, corpus_hash, load_catalogue, read_source
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def test_the_catalogue_describes_the_five_seed_reports_in_order():
+    reports = load_catalogue(CORPUS)
+    assert [r.id for r in reports] == [
+        "ofsted-ilacs-2024",
+        "occ-inspection-outcome-2014",
+        "press-ofsted-good-2024",
+        "occ-cabinet-unannounced-inspection-2011",
+        "occ-scrutiny-action-plan-2015",
+    ]
+    kinds = {r.id: r.kind for r in reports}
+    assert kinds["ofsted-ilacs-2024"] == "inspection report"
+    assert kinds["press-ofsted-good-2024"] == "news article"
+    assert {r.year for r in reports} == {2024, 2014, 2011, 2015}
+    assert all(r.authority == "Oxfordshire County Council" for r in reports)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds folder is not beside this checkout")
+def test_corpus_files_are_the_seeds_byte_for_byte():
+    for report in load_catalogue(CORPUS):
+        assert (CORPUS / report.file).read_bytes() == (SEEDS / report.file).read_bytes()
+
+
+def test_read_source_returns_the_exact_text():
+    report = load_catalogue(CORPUS)[0]
+    assert read_source(report, CORPUS) == (CORPUS / report.file).read_bytes().decode("utf-8")
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def _edit(corpus: Path, old: str, new: str) -> None:
+    path = corpus / "catalogue.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_missing_source_file_names_the_entry(corpus_copy):
+    (corpus_copy / "002_43547da56b1b8370.txt").unlink()
+    with pytest.raises(CatalogueError, match=r"entry 3 \('press-ofsted-good-2024'\).*not found"):
+        load_catalogue(corpus_copy)
+
+
+def test_a_duplicate_id_names_the_entry(corpus_copy):
+    _edit(corpus_copy, 'id = "press-ofsted-good-2024"', 'id = "ofsted-ilacs-2024"')
+    with pytest.raises(CatalogueError, match=r"entry 3 .*duplicate id 'ofsted-ilacs-2024'"):
+        load_catalogue(corpus_copy)
+
+
+@pytest.mark.parametrize("bad", ["2015-13-05", "5 November 2015", "2015-02-30"])
+def test_a_bad_date_names_the_entry_and_the_value(corpus_copy, bad):
+    _edit(corpus_copy, 'date = "2015-11-05"', f'date = "{bad}"')
+    with pytest.raises(CatalogueError, match=rf"entry 5 \('occ-scrutiny-action-plan-2015'\): date '{bad}'"):
+        load_catalogue(corpus_copy)
+
+
+def test_missing_fields_and_unknown_kinds_are_refused(corpus_copy):
+    _edit(corpus_copy, 'publisher = "Ofsted"\n', "")
+    with pytest.raises(CatalogueError, match=r"entry 1 .*missing or empty field\(s\): publisher"):
+        load_catalogue(corpus_copy)
+    shutil.copy(CORPUS / "catalogue.toml", corpus_copy / "catalogue.toml")
+    _edit(corpus_copy, 'kind = "news article"', 'kind = "blog"')
+    with pytest.raises(CatalogueError, match=r"kind 'blog' is not one of"):
+        load_catalogue(corpus_copy)
+
+
+def test_a_catalogue_that_is_not_toml_is_reported(corpus_copy):
+    (corpus_copy / "catalogue.toml").write_text("[[report]\nid = ")
+    with pytest.raises(CatalogueError, match="not valid TOML"):
+        load_catalogue(corpus_copy)
+
+
+def test_the_corpus_hash_changes_when_a_report_changes(corpus_copy):
+    before = corpus_hash(corpus_copy)
+    assert corpus_hash(corpus_copy) == before
+    with open(corpus_copy / "001_8db22efc5dcc6b81.txt", "a") as f:
+        f.write("\nOne more line.\n")
+    assert corpus_hash(corpus_copy) != before
