@@ -17,6 +17,8 @@ import textwrap
 from pathlib import Path
 
 from .corpus import CatalogueError, Report, load_catalogue
+from .index import IndexProblem
+from .retrieve import QueryError
 
 
 class UserError(Exception):
@@ -85,6 +87,75 @@ def cmd_chunks(args) -> int:
     return 0
 
 
+def _index(args):
+    from .index import ensure_index
+
+    return ensure_index(args.index, args.corpus, build_missing=getattr(args, "build_missing", False))
+
+
+def cmd_index(args) -> int:
+    import time
+
+    from .index import BuildSettings, IndexProblem, build_index, load_index
+
+    if args.if_missing:
+        try:
+            load_index(args.index, args.corpus)
+            print("reportqa: the index is present and up to date; nothing to do")
+            return 0
+        except IndexProblem as exc:
+            print(f"reportqa: {str(exc).split(': run')[0]}; building ...", file=sys.stderr)
+    started = time.time()
+    settings = BuildSettings(index_type=args.index_type, context=not args.no_context)
+    build = build_index(args.corpus, args.index, settings)
+    m = load_index(args.index, args.corpus).manifest
+    print(
+        f"Indexed {m['passages']} passages of {m['reports']} reports "
+        f"({m['units']} embedding units, {m['sentences']} sentences, {m['dimension']}-d, {settings.index_type}) "
+        f"in {time.time() - started:.1f} s -> {build}"
+    )
+    return 0
+
+
+def _filters(args) -> dict:
+    return {"doc": args.doc or [], "kind": args.kind or [], "year_from": args.year_from, "year_to": args.year_to}
+
+
+def cmd_search(args) -> int:
+    from .retrieve import Retriever, SearchSettings, citation_name
+
+    retriever = Retriever(_index(args), SearchSettings(mode=args.mode))
+    hits = retriever.search(args.query, k=args.k, filters=_filters(args))
+    if args.json:
+        json.dump({"query": args.query, "results": [h.to_dict() for h in hits]}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not hits:
+        print("No passages match.")
+    width = _width()
+    for n, h in enumerate(hits, 1):
+        ranks = ", ".join(f"{name} #{rank}" for name, rank in (("dense", h.dense_rank), ("bm25", h.bm25_rank)) if rank)
+        print(_style(f"{n}. {citation_name(h.report, h.passage)}", "1") + f"  ({h.report.kind}, {h.report.date}; {ranks})")
+        if h.passage.section:
+            print(f"   {h.passage.section}")
+        print(textwrap.fill(h.passage.text.replace("\n", " "), width, initial_indent="   ", subsequent_indent="   "))
+        print(f"   {h.url}")
+        print()
+    return 0
+
+
+def _add_index_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+
+
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--doc", action="append", metavar="ID", help="only this report (repeatable)")
+    p.add_argument("--kind", action="append", choices=["inspection report", "council paper", "news article"],
+                   help="only this kind of report (repeatable)")
+    p.add_argument("--year-from", type=int, metavar="YEAR", help="only reports from this year on")
+    p.add_argument("--year-to", type=int, metavar="YEAR", help="only reports up to this year")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reportqa",
@@ -97,6 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", nargs="?", help="one report id (default: all reports)")
     p.add_argument("--json", action="store_true", help="print a JSON list of passage objects")
     p.set_defaults(func=cmd_chunks)
+
+    p = sub.add_parser("index", help="build the search index from the corpus")
+    _add_index_options(p)
+    p.add_argument("--index-type", choices=["flat", "hnsw", "ivf"], default="flat",
+                   help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora")
+    p.add_argument("--no-context", action="store_true", help="embed passages without report and section context")
+    p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="find the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
+    _add_filter_options(p)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_search)
     return parser
 
 
@@ -105,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, CatalogueError) as exc:
+    except (UserError, CatalogueError, IndexProblem, QueryError) as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `reportqa chunks | head`

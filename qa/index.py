@@ -1,0 +1,319 @@
+"""Build, store and load the search index: FAISS vectors, a BM25 index and the passage store.
+
+What it does: chunks the corpus, embeds every passage with its context (report, year, section;
+passages longer than the model's window as overlapping sentence windows), embeds every sentence
+on its own for the answer stage, builds a BM25 index (bm25s, English stemming and stopwords), and
+writes them with a manifest (model and its hash, dimension, corpus hash, counts, library
+versions, build time). A build is written into a fresh folder and published by atomically
+swapping the `current` link, so a crash never leaves a half-written index in use. Loading checks
+the manifest and the files, and tells a stale, missing or damaged index apart, each with its fix.
+
+What it does not do: rank or fuse results (that is `qa.retrieve`), or answer questions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import Passage, chunk_report
+from .embed import MODEL_PACKAGE
+from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue
+from .sentences import split_sentences
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "sentences.npy", "sentence_spans.npy")
+
+
+class IndexProblem(Exception):
+    """The index cannot be used as it is; the message names the fix."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexCorrupt(IndexProblem):
+    pass
+
+
+class IndexStale(IndexProblem):
+    pass
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    index_type: str = "flat"  # flat (exact), hnsw or ivf (approximate, for large corpora)
+    context: bool = True  # embed each passage with its report, year and section heading
+    window_tokens: int = 200  # word pieces of passage text per window for passages over the limit
+
+
+@dataclass
+class Index:
+    path: Path
+    manifest: dict
+    reports: dict[str, Report]
+    passages: list[Passage]
+    faiss: object
+    unit_passage: np.ndarray  # passage row of each FAISS vector
+    sentence_vectors: np.ndarray  # one unit vector per sentence
+    sentence_spans: np.ndarray  # (passage row, start, end) of each sentence in its passage text
+    bm25: object
+    by_id: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+
+    def sentences_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices into sentence_vectors/sentence_spans of one passage's sentences, in order."""
+        lo, hi = np.searchsorted(self.sentence_spans[:, 0], [row, row + 1])
+        return np.arange(lo, hi), self.sentence_spans[lo:hi]
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("REPORTQA_INDEX", REPO_ROOT / "index"))
+
+
+def context_prefix(report: Report, section: str) -> str:
+    return f"{report.short_title} ({report.year}). {section}." if section else f"{report.short_title} ({report.year})."
+
+
+def bm25_text(passage: Passage, report: Report) -> str:
+    return f"{report.short_title}. {passage.section}.\n{passage.text}"
+
+
+def embedding_units(passages: list[Passage], reports: dict[str, Report], settings: BuildSettings) -> list[tuple[int, str]]:
+    """(passage row, text to embed): the whole passage, or overlapping windows of its sentences."""
+    from .embed import max_tokens, token_length
+
+    limit = max_tokens()
+    units: list[tuple[int, str]] = []
+    for row, p in enumerate(passages):
+        prefix = context_prefix(reports[p.doc_id], p.section) + " " if settings.context else ""
+        if token_length(prefix + p.text) <= limit:
+            units.append((row, prefix + p.text))
+            continue
+        budget = min(settings.window_tokens, limit - token_length(prefix) - 2)
+        sentences = [s.text for s in split_sentences(p.text)]
+        lengths = [token_length(s) - 2 for s in sentences]
+        start = 0
+        while start < len(sentences):
+            end, used = start, 0
+            while end < len(sentences) and (end == start or used + lengths[end] <= budget):
+                used += lengths[end]
+                end += 1
+            units.append((row, prefix + " ".join(sentences[start:end])))
+            if end >= len(sentences):
+                break
+            start = max(start + 1, end - 1)  # one sentence of overlap between windows
+    return units
+
+
+def _faiss_index(vectors: np.ndarray, index_type: str):
+    import faiss
+
+    dim = vectors.shape[1]
+    if index_type == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = 128
+    elif index_type == "ivf":
+        nlist = max(1, min(int(np.sqrt(len(vectors))), len(vectors) // 39 or 1))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        index.nprobe = max(1, nlist // 4)
+    else:
+        raise ValueError(f"unknown index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    index.add(vectors)
+    return index
+
+
+def _bm25(texts: list[str]):
+    import bm25s
+    import Stemmer
+
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    return retriever
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "tiktoken", "numpy", MODEL_PACKAGE):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def build_index(
+    corpus_dir: Path | str | None = None,
+    index_dir: Path | str | None = None,
+    settings: BuildSettings = BuildSettings(),
+    *,
+    progress: bool | None = None,
+) -> Path:
+    """Build the whole index and publish it as `index_dir/current`; returns the build folder."""
+    import faiss
+
+    from .embed import MODEL_NAME, encode, model_hash
+
+    if settings.index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {settings.index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    started = time.time()
+    hash_before = corpus_hash(corpus_dir)
+    catalogue = load_catalogue(corpus_dir)
+    reports = {r.id: r for r in catalogue}
+    passages = [p for r in catalogue for p in chunk_report(r, corpus_dir).passages]
+    if not passages:
+        raise IndexProblem(f"the corpus at {corpus_dir} has no passages to index")
+
+    units = embedding_units(passages, reports, settings)
+    unit_vectors = encode([t for _, t in units], progress=progress)
+    spans = [(row, s.start, s.end) for row, p in enumerate(passages) for s in split_sentences(p.text)]
+    sentence_vectors = encode([passages[row].text[s:e] for row, s, e in spans], progress=progress)
+    bm25 = _bm25([bm25_text(p, reports[p.doc_id]) for p in passages])
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    build.mkdir()
+    try:
+        faiss.write_index(_faiss_index(unit_vectors, settings.index_type), str(build / "units.faiss"))
+        np.save(build / "units.npy", np.array([row for row, _ in units], dtype=np.int32))
+        np.save(build / "sentences.npy", sentence_vectors)
+        np.save(build / "sentence_spans.npy", np.array(spans, dtype=np.int32).reshape(-1, 3))
+        bm25.save(str(build / "bm25"), show_progress=False)
+        store = {
+            "reports": [asdict(r) for r in catalogue],
+            "passages": [asdict(p) for p in passages],
+        }
+        (build / "passages.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
+        if corpus_hash(corpus_dir) != hash_before:
+            raise IndexProblem("the corpus changed while the index was being built: run `reportqa index` again")
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": MODEL_NAME,
+            "model_package": MODEL_PACKAGE,
+            "model_sha256": model_hash(),
+            "dimension": int(unit_vectors.shape[1]),
+            "corpus_sha256": hash_before,
+            "corpus_dir": str(corpus_dir.resolve()),
+            "reports": len(catalogue),
+            "passages": len(passages),
+            "units": len(units),
+            "sentences": len(spans),
+            "settings": asdict(settings),
+            "versions": _versions(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build_seconds": round(time.time() - started, 2),
+            "files": {name: (build / name).stat().st_size for name in FILES if name != "manifest.json"},
+        }
+        (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _publish(index_dir, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return build
+
+
+def _publish(index_dir: Path, build: Path) -> None:
+    """Point `current` at the new build in one atomic rename, then remove older builds."""
+    link = index_dir / CURRENT
+    tmp = index_dir / f".{CURRENT}-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(build.name)
+    os.replace(tmp, link)
+    for old in index_dir.glob("build-*"):
+        finished = (old / "manifest.json").exists()
+        abandoned = time.time() - old.stat().st_mtime > 3600
+        if old != build and (finished or abandoned):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load_index(
+    index_dir: Path | str | None = None,
+    corpus_dir: Path | str | None = None,
+    *,
+    check_stale: bool = True,
+) -> Index:
+    """Load the published index; raise IndexMissing, IndexCorrupt or IndexStale with the fix."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    link = index_dir / CURRENT
+    if not link.exists():
+        raise IndexMissing(f"no index has been built in {index_dir}: run `reportqa index` to build it")
+    path = link.resolve()
+    fix = "run `reportqa index` to rebuild it"
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexCorrupt(f"the index in {path} has format {manifest.get('format')!r}, not {FORMAT_VERSION}: {fix}")
+        for name, size in manifest["files"].items():
+            if (path / name).stat().st_size != size:
+                raise IndexCorrupt(f"the index file {path / name} is damaged (size changed): {fix}")
+        store = json.loads((path / "passages.json").read_text(encoding="utf-8"))
+        reports = {r["id"]: Report(**r) for r in store["reports"]}
+        passages = [Passage(**(p | {"spans": tuple(map(tuple, p["spans"]))})) for p in store["passages"]]
+        vectors = faiss.read_index(str(path / "units.faiss"))
+        unit_passage = np.load(path / "units.npy")
+        sentence_vectors = np.load(path / "sentences.npy")
+        sentence_spans = np.load(path / "sentence_spans.npy")
+        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+    except IndexProblem:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorrupt(f"the index in {path} cannot be read ({type(exc).__name__}: {exc}): {fix}") from None
+    consistent = (
+        len(passages) == manifest["passages"]
+        and vectors.ntotal == len(unit_passage) == manifest["units"]
+        and len(sentence_vectors) == len(sentence_spans) == manifest["sentences"]
+        and vectors.d == manifest["dimension"]
+    )
+    if not consistent:
+        raise IndexCorrupt(f"the index in {path} is inconsistent with its manifest: {fix}")
+    if check_stale:
+        corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+        if corpus_hash(corpus_dir) != manifest["corpus_sha256"]:
+            raise IndexStale(
+                f"the corpus in {corpus_dir} changed since the index was built on {manifest['built_at']}: "
+                "run `reportqa index` to rebuild it"
+            )
+    return Index(path, manifest, reports, passages, vectors, unit_passage, sentence_vectors, sentence_spans, bm25)
+
+
+def ensure_index(
+    index_dir: Path | str | None = None,
+    corpus_dir: Path | str | None = None,
+    *,
+    build_missing: bool = False,
+    log=lambda message: print(message, file=sys.stderr),
+) -> Index:
+    """Load the index, rebuilding it first (and saying so) when the corpus changed since the build."""
+    try:
+        return load_index(index_dir, corpus_dir)
+    except IndexStale as exc:
+        log(f"reportqa: {str(exc).split(': run')[0]}; rebuilding the index ...")
+    except IndexMissing:
+        if not build_missing:
+            raise
+        log("reportqa: no index yet; building it ...")
+    build_index(corpus_dir, index_dir)
+    return load_index(index_dir, corpus_dir)

@@ -1,0 +1,244 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings of passages, fused.
+
+What it does: embeds the question, ranks passages by their best-matching embedding unit (a whole
+passage or a window of a long one), ranks them by BM25 on the question plus glossary expansions
+(other names of the terms it mentions, weighted lower than the user's own words), and fuses the
+two rankings with reciprocal rank fusion. Filters (report ids, kinds, year range) apply before
+ranking, so a filtered search returns the best passages within the filter.
+
+What it does not do: select sentences or write answers (that is `qa.answer`); load the index
+(that is `qa.index`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunk import Passage
+from .corpus import KINDS, Report
+from .glossary import expansion
+from .index import Index
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+class QueryError(ValueError):
+    """A search request that cannot be run as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Filters":
+        """From the JSON/CLI form: {"doc": id or [ids], "kind": ..., "year_from": int, "year_to": int}."""
+        if not data:
+            return cls()
+        if not isinstance(data, dict):
+            raise QueryError("filters must be an object such as {\"doc\": \"ofsted-ilacs-2024\"}")
+        unknown = set(data) - {"doc", "doc_id", "doc_ids", "kind", "kinds", "year_from", "year_to"}
+        if unknown:
+            raise QueryError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+
+        def many(*keys: str) -> tuple[str, ...]:
+            values: list[str] = []
+            for key in keys:
+                value = data.get(key)
+                if value in (None, "", []):
+                    continue
+                items = [value] if isinstance(value, str) else value
+                if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+                    raise QueryError(f"filter {key!r} must be a string or a list of strings")
+                values.extend(items)
+            return tuple(values)
+
+        def year(key: str) -> int | None:
+            value = data.get(key)
+            if value in (None, ""):
+                return None
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise QueryError(f"filter {key!r} must be a year such as 2014, not {value!r}") from None
+
+        return cls(many("doc", "doc_id", "doc_ids"), many("kind", "kinds"), year("year_from"), year("year_to"))
+
+    def check(self, reports: dict[str, Report]) -> None:
+        for doc_id in self.doc_ids:
+            if doc_id not in reports:
+                raise QueryError(f"no report with id {doc_id!r}; known ids: {', '.join(reports)}")
+        for kind in self.kinds:
+            if kind not in KINDS:
+                raise QueryError(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}")
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise QueryError(f"year_from {self.year_from} is after year_to {self.year_to}")
+
+    def allows(self, report: Report) -> bool:
+        return (
+            (not self.doc_ids or report.id in self.doc_ids)
+            and (not self.kinds or report.kind in self.kinds)
+            and (self.year_from is None or report.year >= self.year_from)
+            and (self.year_to is None or report.year <= self.year_to)
+        )
+
+    def to_dict(self) -> dict:
+        return {"doc": list(self.doc_ids), "kind": list(self.kinds), "year_from": self.year_from, "year_to": self.year_to}
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    mode: str = "hybrid"
+    glossary: bool = True  # add other names of glossary terms to the BM25 query
+    expansion_weight: float = 0.5  # BM25 weight of the added names against the user's own words
+    rrf_k: int = 60
+    candidates: int = 100  # how deep each ranking is read before fusion
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    report: Report
+    score: float
+    dense_rank: int | None
+    bm25_rank: int | None
+    dense_score: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return passage_url(self.passage)
+
+    def to_dict(self) -> dict:
+        p, r = self.passage, self.report
+        return {
+            "id": p.id,
+            "doc_id": p.doc_id,
+            "label": p.label,
+            "section": p.section,
+            "title": r.title,
+            "short_title": r.short_title,
+            "date": r.date,
+            "kind": r.kind,
+            "citation": citation_name(r, p),
+            "text": p.text,
+            "score": round(self.score, 6),
+            "dense_rank": self.dense_rank,
+            "bm25_rank": self.bm25_rank,
+            "url": self.url,
+        }
+
+
+def citation_name(report: Report, passage: Passage) -> str:
+    """How a citation names a passage: 'Ofsted ILACS 2024, para 37', '..., action 2.1'."""
+    if passage.label[:1].isdigit():
+        kind = "action" if passage.text.startswith("Action ") else "para"
+        return f"{report.short_title}, {kind} {passage.label}"
+    return f"{report.short_title}, passage {passage.label}"
+
+
+def passage_url(passage: Passage) -> str:
+    return f"/reports/{passage.doc_id}#p{passage.label}"
+
+
+@dataclass
+class Retriever:
+    index: Index
+    settings: SearchSettings = field(default_factory=SearchSettings)
+
+    def _allowed(self, filters: Filters) -> np.ndarray | None:
+        if filters == Filters():
+            return None
+        filters.check(self.index.reports)
+        return np.array([filters.allows(self.index.reports[p.doc_id]) for p in self.index.passages])
+
+    def dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
+        """Best unit score of each candidate passage (a long passage scores by its best window)."""
+        import faiss
+
+        index = self.index
+        depth = min(index.faiss.ntotal, max(self.settings.candidates * 3, 50))
+        params = None
+        if allowed is not None:
+            units = np.flatnonzero(allowed[index.unit_passage]).astype(np.int64)
+            if len(units) == 0:
+                return {}
+            depth = min(depth, len(units))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(units))
+        scores, ids = index.faiss.search(query_vector.reshape(1, -1), depth, params=params)
+        best: dict[int, float] = {}
+        for score, unit in zip(scores[0], ids[0]):
+            if unit < 0:
+                continue
+            row = int(index.unit_passage[unit])
+            best[row] = max(best.get(row, -1.0), float(score))
+        return best
+
+    def bm25_scores(self, query: str, allowed: np.ndarray | None) -> np.ndarray:
+        import bm25s
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+        vocab = self.index.bm25.vocab_dict
+
+        def scores(text: str) -> np.ndarray:
+            tokens = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)[0]
+            known = [t for t in tokens if t in vocab]
+            if not known:
+                return np.zeros(len(self.index.passages), dtype=np.float32)
+            return self.index.bm25.get_scores(known)
+
+        total = scores(query)
+        if self.settings.glossary:
+            extra = expansion(query)
+            if extra:
+                total = total + self.settings.expansion_weight * scores(" ".join(extra))
+        if allowed is not None:
+            total = np.where(allowed, total, 0.0)
+        return total
+
+    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Hit]:
+        from .embed import encode
+
+        query = (query or "").strip()
+        if not query:
+            raise QueryError("the query is empty")
+        if not isinstance(k, int) or k < 1 or k > 100:
+            raise QueryError("k must be a whole number from 1 to 100")
+        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        allowed = self._allowed(filters)
+        mode = self.settings.mode
+        depth = max(self.settings.candidates, k)
+
+        dense_rank: dict[int, int] = {}
+        dense: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            dense = self.dense_scores(encode([query], progress=False)[0], allowed)
+            ordered = sorted(dense, key=lambda row: (-dense[row], row))[:depth]
+            dense_rank = {row: n for n, row in enumerate(ordered, 1)}
+        bm25_rank: dict[int, int] = {}
+        if mode in ("hybrid", "bm25"):
+            lexical = self.bm25_scores(query, allowed)
+            ordered = [int(r) for r in np.lexsort((np.arange(len(lexical)), -lexical)) if lexical[r] > 0][:depth]
+            bm25_rank = {row: n for n, row in enumerate(ordered, 1)}
+
+        fused: dict[int, float] = {}
+        for ranks in (dense_rank, bm25_rank):
+            for row, rank in ranks.items():
+                fused[row] = fused.get(row, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+        best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        return [
+            Hit(
+                self.index.passages[row],
+                self.index.reports[self.index.passages[row].doc_id],
+                fused[row],
+                dense_rank.get(row),
+                bm25_rank.get(row),
+                dense.get(row, 0.0),
+            )
+            for row in best
+        ]
