@@ -26,3 +26,27 @@ def chunked(reports):
 @pytest.fixture(scope="session")
 def passages(chunked):
     return {p.id: p for c in chunked.values() for p in c.passages}
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory):
+    """One index of the real corpus, built once for the whole session (the model loads once)."""
+    from qa.index import build_index
+
+    path = tmp_path_factory.mktemp("index")
+    build_index(index_dir=path, progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def index(index_dir):
+    from qa.index import load_index
+
+    return load_index(index_dir)
+
+
+@pytest.fixture(scope="session")
+def retriever(index):
+    from qa.retrieve import Retriever
+
+    return Retriever(index)

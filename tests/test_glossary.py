@@ -1,0 +1,34 @@
+"""The glossary: children's social care terms, and how it widens a question's words."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from qa.glossary import expansion, load_glossary, matching_terms
+
+
+def test_the_glossary_covers_the_core_acronyms_once_each():
+    terms = load_glossary()
+    assert len(terms) >= 55
+    acronyms = Counter(a for t in terms for a in t.acronyms)
+    assert [a for a, n in acronyms.items() if n > 1] == []
+    for needed in ("PA", "LAC", "CLA", "CiN", "LADO", "PLO", "IRO", "NEET", "EHE", "UASC", "CAMHS", "DCS", "MASH", "SEND"):
+        assert needed in acronyms, needed
+    assert all(t.definition for t in terms)
+
+
+def test_everyday_words_find_the_official_term():
+    assert "care leavers" in expansion("Do young people who have left care pay council tax?")
+    assert "elective home education" in expansion("what checks are there on home schooling?")
+    assert "personal adviser" in expansion("When do PAs start?")
+
+
+def test_acronyms_match_as_written_and_words_do_not_match_inside_others():
+    assert [t.term for t in matching_terms("when do PAs start")] == ["personal adviser"]
+    assert matching_terms("the pa system was loud") == []
+    assert matching_terms("PAST reports") == []
+
+
+def test_names_already_in_the_question_are_not_added_again():
+    added = expansion("What about care leavers and their personal adviser?")
+    assert "care leavers" not in added and "personal adviser" not in added

@@ -1,0 +1,151 @@
+"""Building, storing and loading the index: offline, deterministic, and safe when things go wrong."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.chunk import chunk_report
+from qa.corpus import corpus_hash
+from qa.index import (
+    IndexCorrupt,
+    IndexMissing,
+    IndexStale,
+    build_index,
+    embedding_units,
+    ensure_index,
+    load_index,
+)
+from qa.index import BuildSettings
+from qa.sentences import split_sentences
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def test_the_manifest_records_model_corpus_counts_and_versions(index):
+    m = index.manifest
+    assert m["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert len(m["model_sha256"]) == 64 and m["dimension"] == 384
+    assert m["corpus_sha256"] == corpus_hash(CORPUS)
+    assert (m["reports"], m["passages"]) == (5, 133)
+    assert m["units"] > m["passages"]  # long passages have several windows
+    assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
+    assert m["built_at"] and m["settings"]["index_type"] == "flat"
+
+
+def test_a_loaded_index_holds_exactly_the_chunked_passages(index, chunked):
+    assert [p.to_dict() for p in index.passages] == [p.to_dict() for c in chunked.values() for p in c.passages]
+    assert set(index.reports) == set(chunked)
+
+
+def test_passages_longer_than_the_model_window_are_embedded_in_windows_but_stay_whole(index):
+    row = index.by_id["occ-cabinet-unannounced-inspection-2011#17"]
+    assert (index.unit_passage == row).sum() >= 2
+    assert index.passages[row].text.count("\n• ") >= 9  # the citation is still the whole paragraph
+
+
+def test_every_sentence_has_a_vector_and_a_verbatim_span(index):
+    assert len(index.sentence_vectors) == len(index.sentence_spans)
+    norms = np.linalg.norm(index.sentence_vectors, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-4)
+    for row, p in enumerate(index.passages):
+        ids, spans = index.sentences_of(row)
+        assert [p.text[s:e] for _, s, e in spans] == [s.text for s in split_sentences(p.text)]
+
+
+def test_context_is_part_of_what_is_embedded(index, reports):
+    passages = chunk_report(reports["ofsted-ilacs-2024"]).passages
+    p33 = next(p for p in passages if p.label == "33")
+    (_, text), = embedding_units([p33], reports, BuildSettings())
+    assert text.startswith("Ofsted ILACS 2024 (2024). The experiences and progress of care leavers: good. PAs start")
+    (_, plain), = embedding_units([p33], reports, BuildSettings(context=False))
+    assert plain.startswith("PAs start")
+
+
+def test_building_twice_gives_the_same_index(index, tmp_path):
+    build_index(index_dir=tmp_path, progress=False)
+    again = load_index(tmp_path)
+    first = index.faiss.reconstruct_n(0, index.faiss.ntotal)
+    second = again.faiss.reconstruct_n(0, again.faiss.ntotal)
+    assert np.allclose(first, second, atol=1e-5)
+    assert np.array_equal(index.unit_passage, again.unit_passage)
+    assert np.array_equal(index.sentence_spans, again.sentence_spans)
+
+
+def test_a_missing_index_names_the_command_that_builds_it(tmp_path):
+    with pytest.raises(IndexMissing, match="run `reportqa index`"):
+        load_index(tmp_path)
+
+
+@pytest.fixture
+def private_index(index_dir, tmp_path):
+    """A copy of the session index that a test may damage."""
+    target = tmp_path / "index"
+    shutil.copytree(index_dir, target, symlinks=True)
+    return target
+
+
+def test_a_damaged_index_is_reported_with_its_fix(private_index):
+    faiss_file = private_index / "current" / "units.faiss"
+    faiss_file.write_bytes(faiss_file.read_bytes()[:1000])
+    with pytest.raises(IndexCorrupt, match="damaged.*run `reportqa index`"):
+        load_index(private_index)
+
+
+def test_an_unreadable_manifest_is_reported_with_its_fix(private_index):
+    (private_index / "current" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="cannot be read.*run `reportqa index`"):
+        load_index(private_index)
+
+
+def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index = tmp_path / "index"
+    build_index(corpus, index, progress=False)
+    with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
+        f.write("\nA new paragraph about adoption panels added by the council.\n")
+    with pytest.raises(IndexStale, match="changed since the index was built.*run `reportqa index`"):
+        load_index(index, corpus)
+    said: list[str] = []
+    rebuilt = ensure_index(index, corpus, log=said.append)
+    assert said and "rebuilding" in said[0]
+    assert rebuilt.manifest["corpus_sha256"] == corpus_hash(corpus)
+    assert any("adoption panels" in p.text for p in rebuilt.passages)
+
+
+def test_a_crash_during_a_build_leaves_the_published_index_untouched(private_index, monkeypatch):
+    before = load_index(private_index).manifest
+    import qa.embed
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated crash while embedding")
+
+    monkeypatch.setattr(qa.embed, "encode", broken)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_index(index_dir=private_index, progress=False)
+    assert load_index(private_index).manifest == before
+    assert [p.name for p in private_index.glob("build-*")] == [(private_index / "current").resolve().name]
+
+
+def test_the_cli_reports_a_damaged_index_without_a_traceback(private_index):
+    (private_index / "current" / "passages.json").write_text("[]")
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "search", "care leavers", "--index", str(private_index)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 2
+    assert "run `reportqa index`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_approximate_index_types_can_be_chosen(tmp_path):
+    build_index(index_dir=tmp_path, settings=BuildSettings(index_type="hnsw"), progress=False)
+    loaded = load_index(tmp_path)
+    assert loaded.manifest["settings"]["index_type"] == "hnsw"
+    assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
