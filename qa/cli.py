@@ -144,6 +144,20 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    from .answer import Answerer, format_answer_text
+    from .retrieve import Retriever
+
+    answerer = Answerer(Retriever(_index(args)))
+    answer = answerer.answer(args.question, history=args.history or (), filters=_filters(args))
+    if args.json:
+        json.dump(answer.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(format_answer_text(answer))
+    return 0
+
+
 def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
 
@@ -185,6 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     _add_index_options(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question from the reports, citing each sentence's paragraph")
+    p.add_argument("question")
+    p.add_argument("--history", action="append", metavar="QUESTION",
+                   help="an earlier question of the conversation, oldest first (repeatable)")
+    _add_filter_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_ask)
     return parser
 
 

@@ -50,3 +50,10 @@ def retriever(index):
     from qa.retrieve import Retriever
 
     return Retriever(index)
+
+
+@pytest.fixture(scope="session")
+def answerer(retriever):
+    from qa.answer import Answerer
+
+    return Answerer(retriever)

@@ -1,0 +1,546 @@
+"""Cited answers made of the reports' own sentences, and follow-up questions in a conversation.
+
+What it does: rewrites a follow-up into a standalone query (carrying the subject of earlier turns,
+without a language model), retrieves passages, selects the sentences that answer the question
+(their stored sentence vectors plus lexical overlap, never calling the model per sentence), and
+composes an answer grouped by report, each group led by the report's name, kind, date and, where
+there is one, the judgement of its section. Every selected sentence is a verbatim sentence of the
+passage it cites and ends with that passage's marker `[n]`; leads and headings carry no marker and
+say nothing beyond catalogue metadata. Broad questions get judgement, strengths, then concerns.
+When nothing relevant is found (thresholds calibrated on the dev questions, see `evals/`), or the
+question is about another council, a report the collection does not hold, or asks for a figure the
+passages do not give, the answer says so plainly and cites nothing.
+
+What it does not do: generate or paraphrase text, or retrieve on its own (that is `qa.retrieve`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .corpus import Report
+from .glossary import expansion, load_glossary, matching_terms
+from .retrieve import Filters, Hit, Retriever, citation_name, passage_url
+
+# What marks a sentence as a concern rather than a strength, in inspection language.
+CONCERN = re.compile(
+    r"\b(however|not always|too late|too long|not as strong|delays?|delayed|weakens?|weakness|shortfalls?|"
+    r"long waits?|not yet|needs? to improve|need further development|areas? for (further )?development|"
+    r"requires? improvement|inadequate|insufficient|not sufficiently|drift|gaps?|concerns?|poor|"
+    r"not fully|not written in easily accessible|is very limited|brief and task-focused|not been|"
+    r"did not|do not always|are not always|lack of|unregistered|turnover|more now re-offend|"
+    r"although still not|still not|on-going|exception)\b",
+    re.IGNORECASE,
+)
+BROAD = re.compile(
+    r"^(what|how) (did|do|does|have|has) (the )?(inspectors?|ofsted|reports?|they|the inspection|the council|papers?)"
+    r"( \w+)? (say|said|find|found|think|thought|report|conclude|make of)\b|^tell me about\b|^(give me )?an? overview\b|"
+    r"^summari[sz]e\b|^how (good|well|strong)\b|^what (is|are) (the )?(strengths|weaknesses|concerns)\b",
+    re.IGNORECASE,
+)
+CHANGE = re.compile(
+    r"\b(chang\w*|over time|since (19|20)\d\d|compared?|comparison|then and now|improved since|"
+    r"still (a|an|the)?\s*(problem|issue|concern|weak)|trend|progress(ed)? (from|since)|across the years|"
+    r"between (19|20)\d\d and|from (19|20)\d\d to|keeps? (coming|cropping) (back|up)|recurring|again)\b",
+    re.IGNORECASE,
+)
+DELIVERY = re.compile(
+    r"\b(done|deliver\w*|complet\w*|achiev\w*|progress|implement\w*|carried out|happen\w*|follow(ed)? through|"
+    r"action plan|get (it )?done|met|on track)\b",
+    re.IGNORECASE,
+)
+AMOUNT = re.compile(
+    r"\b(how (much|many)|budgets?|spend\w*|cost\w*|£|funding levels?|salar\w*|paid|wages?|"
+    r"proportion|percentage|per ?cent|what share|average|in (weeks|days|months))\b", re.I)
+SHARE_QUESTION = re.compile(r"\b(proportion|percentage|per ?cent|what share)\b", re.I)
+SHARE = re.compile(r"\d+(\.\d+)?\s*(%|per ?cent)|\b(half|a third|a quarter|two thirds|one in \w+)\b", re.I)
+MONEY_QUESTION = re.compile(r"\b(how much|budgets?|spend\w*|cost\w*|£|funding levels?|salar\w*|paid|wages?|overspen\w*)\b", re.I)
+MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(million|billion|m|bn|k|pounds)\b", re.I)
+# A count, not a year or a date: '14 authorities', '20 social work apprenticeships', 'seven days'.
+COUNT = re.compile(
+    r"(?<![\d.])\b(?!(19|20)\d\d\b)\d+(,\d{3})*\b(?![.]\d)(?!(st|nd|rd|th)\b)(?! (January|February|March|April|May|June|July|August|"
+    r"September|October|November|December))|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|hundred|thousand|half|a third)\b",
+    re.I,
+)
+YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
+REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
+FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
+PRONOUN = re.compile(r"\b(they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
+TOPIC_TAIL = re.compile(r"\b(?:about|on|for|regarding|of|with|to)\s+((?:the\s+)?[\w'’ -]+?)\s*\??$", re.I)
+QUESTION_WORDS = {
+    "what", "when", "where", "who", "whom", "which", "why", "how", "do", "does", "did", "is", "are", "was", "were",
+    "can", "could", "should", "would", "will", "has", "have", "had", "say", "said", "tell", "me", "about", "the", "a",
+    "an", "of", "in", "on", "for", "to", "and", "or", "any", "there", "they", "their", "them", "it", "its", "this",
+    "that", "these", "those", "get", "got", "inspectors", "inspector", "ofsted", "report", "reports", "council",
+    "oxfordshire", "think", "find", "found", "anything", "much", "many", "also", "then", "so", "but", "be", "been",
+    "with", "at", "by", "from", "as", "if", "not", "no", "yes", "all", "some", "we", "you", "i", "my", "our", "your",
+}
+GRADES = ("outstanding", "good", "requires improvement to be good", "requires improvement", "inadequate")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    candidates: int = 12  # passages whose sentences are considered
+    # Calibrated by evals/calibrate.py on evals/dev.jsonl: the lowest answerable dev question scores
+    # 0.509 and no unanswerable one reaches scoring (rules rule them out first), so the threshold is
+    # that lowest score less a 0.1 margin for phrasings the dev set does not have.
+    min_relevance: float = 0.41  # below this best sentence score the reports do not cover the question
+    keep_within: float = 0.12  # a sentence is kept when it scores within this of the best (narrow questions)
+    broad_floor: float = 0.30  # broad questions keep no sentence scoring below this
+    broad_passage_within: float = 0.1  # broad questions draw on passages this close to the best
+    max_sentences: int = 6
+    per_passage_broad: int = 3  # sentences one paragraph may give a broad answer (besides its concerns)
+    max_sentences_broad: int = 16
+    lexical_weight: float = 0.35
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    hit: Hit
+    quote: str
+
+    def to_dict(self) -> dict:
+        data = self.hit.to_dict()
+        return {"n": self.n} | {k: data[k] for k in (
+            "id", "doc_id", "title", "short_title", "date", "kind", "label", "section", "citation", "text", "url")} | {
+            "quote": self.quote}
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_query: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_query": self.standalone_query,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+        }
+
+
+# ----------------------------------------------------------------------------- follow-ups
+
+
+def _subject(question: str) -> str | None:
+    """The thing a question is about: a glossary term it names, else the phrase after 'about'."""
+    terms = matching_terms(question)
+    if terms:
+        for term in terms:  # the wording the user used, not the canonical name
+            for name in sorted(term.names, key=len, reverse=True):
+                m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", question, re.IGNORECASE)
+                if m and (name not in term.acronyms or m.group(0) == name):
+                    return m.group(0)
+    m = TOPIC_TAIL.search(question.strip())
+    if m:
+        topic = m.group(1).strip()
+        if any(w.lower() not in QUESTION_WORDS for w in re.findall(r"[\w'’-]+", topic)):
+            return topic
+    return None
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
+
+
+def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
+    """Rewrite a follow-up so it can be searched on its own, carrying the earlier subject."""
+    question = " ".join(question.split())
+    if not history:
+        return question
+    previous = standalone_query(history[-1], tuple(history[:-1]))
+    subject = _subject(previous)
+    stripped = FOLLOW_UP_START.sub("", question).strip()
+    stripped = stripped[:1].upper() + stripped[1:] if stripped else stripped
+    connective = stripped != question
+    own_subject = _subject(stripped) if matching_terms(stripped) else None
+
+    possessive = re.search(r"\b(their|its)\b", stripped, re.I)
+    if subject and PRONOUN.search(stripped) and (not own_subject or possessive):
+        def swap(m: re.Match) -> str:
+            word = m.group(0).lower()
+            if word in ("their", "theirs", "its"):
+                return f"{subject}'" if subject.endswith("s") else f"{subject}'s"
+            if word == "there":
+                return m.group(0)
+            return subject
+
+        target = re.compile(r"\b(their|its)\b", re.I) if possessive else PRONOUN
+        rewritten = target.sub(swap, stripped, count=1)
+        if rewritten != stripped:
+            return rewritten
+    words = _content_words(stripped)
+    if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
+        r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
+    ):
+        # 'What about children in care?' / 'And in 2014?': the earlier question, on this new subject.
+        phrase = stripped.rstrip("?. ")
+        if YEAR.fullmatch(phrase.split()[-1]) and len(words) <= 1:
+            return f"{previous.rstrip('?. ')} {phrase}?"
+        if subject and subject in previous:
+            return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
+                                    not phrase.split()[0].isupper() else phrase, 1)
+        return f"{previous.rstrip('?. ')}: {phrase}?"
+    if subject and len(words) <= 2 and subject.lower() not in stripped.lower() and not _subject(stripped):
+        return f"{stripped.rstrip('?. ')} ({subject})?"
+    return stripped if connective else question
+
+
+# ----------------------------------------------------------------------------- sentence selection
+
+
+_GENERIC = {"say", "said", "inspector", "ofst", "report", "oxfordshir", "council", "think", "find", "found", "tell",
+            "what", "which", "when", "who", "how", "why", "whi"}
+UNITS = {"week", "day", "month", "year", "hour", "time", "number", "averag", "mani", "much", "long"}
+
+
+def _tokens(text: str) -> set[str]:
+    """Stemmed content words, as BM25 sees them, less the words every question about reports has."""
+    import bm25s
+
+    return set(bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)[0]) - _GENERIC
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@dataclass
+class _Picked:
+    hit: Hit
+    row: int
+    start: int
+    end: int
+    score: float
+    text: str
+    concern: bool = False
+
+
+def _display(sentence: str) -> str:
+    """A sentence as quoted: list markers ('• ', '(a) ') are the list's, not the sentence's."""
+    return re.sub(r"^(•|\([a-z]\))\s+", "", sentence)
+
+
+def _judgement_line(index, report: Report, section: str) -> tuple[int, int, int] | None:
+    """The row of the report's judgement table for a section, e.g. '... care leavers: Good'."""
+    name = re.sub(r":\s*(" + "|".join(GRADES) + r")\s*$", "", section, flags=re.I).strip().lower()
+    if not name or name == section.lower():
+        return None
+    for row, p in enumerate(index.passages):
+        if p.doc_id != report.id:
+            continue
+        pos = 0
+        for line in p.text.split("\n"):
+            if line.lower().startswith(name + ":") and line.split(":")[-1].strip().lower() in GRADES:
+                return row, pos, pos + len(line)
+            pos += len(line) + 1
+    return None
+
+
+def _grade(section: str) -> str | None:
+    m = re.search(r":\s*(" + "|".join(GRADES) + r")\s*$", section, re.I)
+    return m.group(1).lower() if m else None
+
+
+def _counts_asked_thing(sentence: str, asked: set[str]) -> bool:
+    """Whether the sentence gives a count of something the question names ('27 young people')."""
+    asked = asked - UNITS  # '4 week inspection' does not answer 'a wait in weeks'
+    for m in COUNT.finditer(sentence):
+        before, after = sentence[max(0, m.start() - 1):m.start()], sentence[m.end():m.end() + 1]
+        if "/" in (before, after) or (before, after) == ("(", ")"):
+            continue  # '24/7', '1/4ly', '(4)': not a count
+        following = " ".join(sentence[m.end():].split()[:3])
+        if _tokens(following) & asked:
+            return True
+    return False
+
+
+class Answerer:
+    """Answers questions from one loaded index (shared read-only across threads)."""
+
+    def __init__(self, retriever: Retriever, settings: AnswerSettings = AnswerSettings()):
+        self.retriever = retriever
+        self.index = retriever.index
+        self.settings = settings
+        self._proper_nouns = self._corpus_words()
+        self.last_best_score: float | None = None  # of the last question answered, for calibration
+
+    def _corpus_words(self) -> set[str]:
+        words: set[str] = set()
+        for p in self.index.passages:
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", f"{p.section} {p.text}"))
+        for r in self.index.reports.values():
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", f"{r.title} {r.publisher} {r.authority} {r.about}"))
+        for term in load_glossary():  # a known term of the field is not an unknown place
+            for name in term.names:
+                words.update(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", name))
+        return words
+
+    # -- abstention rules that need no threshold
+
+    def _outside_collection(self, query: str) -> str | None:
+        reports = list(self.index.reports.values())
+        names = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", query)  # Buckinghamshire, Reading
+        names += re.findall(r"\b[A-Z]{2,}s?\b", query)  # acronyms: GCSE, EHC
+        unknown = [w for w in names if w.lower().rstrip("'’s") not in self._proper_nouns and w.lower() not in self._proper_nouns]
+        places = {r.authority for r in reports}
+        if unknown:
+            return (
+                f"The reports in this collection are about {', '.join(sorted(places))}; "
+                f"none of them mentions {', '.join(dict.fromkeys(unknown))}."
+            )
+        # 'the 2018 inspection' asks for a report; 'since the 2018 inspection' only dates a comparison.
+        years = {
+            int(m.group(0)) for m in YEAR.finditer(query)
+            if not re.search(r"\b(since|after|compared (with|to)|from|before)\b(\s+\S+){0,2}\s*$", query[:m.start()], re.I)
+        }
+        covered = {r.year for r in reports} | {int(y) for r in reports for y in YEAR.findall(r.about)}
+        if years and REPORT_WORDS.search(query) and not (years & covered):
+            held = ", ".join(f"{r.short_title} ({r.date})" for r in sorted(reports, key=lambda r: r.date))
+            return (
+                f"The collection holds no report from or about {', '.join(map(str, sorted(years)))}; "
+                f"it holds: {held}."
+            )
+        return None
+
+    # -- the pipeline
+
+    def answer(self, question: str, history=(), filters: Filters | dict | None = None) -> Answer:
+        from .embed import encode
+        from .retrieve import QueryError
+
+        question = " ".join((question or "").split())
+        if not question:
+            raise QueryError("the question is empty")
+        history = tuple(" ".join(h.split()) for h in (history or ()) if h and h.strip())
+        query = standalone_query(question, history)
+        hits = self.retriever.search(query, k=max(self.settings.candidates, 10), filters=filters)
+        shown = hits[:10]
+        outside = self._outside_collection(query)
+        if outside:
+            return self._abstain(question, query, shown, outside)
+        if not hits:
+            return self._abstain(question, query, shown, "No report in the chosen filters matches the question.")
+
+        qvec = encode([query], progress=False)[0]
+        q_tokens = _tokens(query)
+        exp_tokens = _tokens(" ".join(expansion(query))) - q_tokens
+        broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
+        change = bool(CHANGE.search(query))
+        delivery = bool(DELIVERY.search(query))
+
+        scored: list[_Picked] = []
+        for hit in hits[: self.settings.candidates]:
+            row = self.index.by_id[hit.passage.id]
+            ids, spans = self.index.sentences_of(row)
+            sims = self.index.sentence_vectors[ids] @ qvec
+            for (r, s, e), sim in zip(spans, sims):
+                text = hit.passage.text[s:e]
+                toks = _tokens(text)
+                lexical = 0.0
+                if q_tokens:
+                    lexical = (len(q_tokens & toks) + 0.5 * min(len(exp_tokens & toks), 2)) / len(q_tokens)
+                score = 0.5 * float(sim) + 0.5 * hit.dense_score + self.settings.lexical_weight * min(lexical, 1.0)
+                scored.append(_Picked(hit, row, int(s), int(e), score, text, bool(CONCERN.search(text))))
+        best = max(scored, key=lambda p: p.score)
+        self.last_best_score = best.score
+        if best.score < self.settings.min_relevance:
+            return self._abstain(question, query, shown, "The reports in this collection do not cover this.")
+        if AMOUNT.search(query):
+            # A question asking for a figure needs a sentence that gives one.
+            strong = [p for p in scored if p.score >= best.score - self.settings.keep_within]
+            if MONEY_QUESTION.search(query):
+                gives = any(MONEY.search(p.text) for p in strong)
+            elif SHARE_QUESTION.search(query):
+                gives = any(SHARE.search(p.text) for p in strong)
+            else:
+                gives = any(_counts_asked_thing(p.text, q_tokens) for p in strong)
+            if not gives:
+                return self._abstain(
+                    question, query, shown,
+                    "The reports in this collection do not give that figure.",
+                )
+
+        if broad:
+            # Every paragraph about the subject (its passage score near the best) contributes its
+            # best sentence and every concern it raises, so the answer covers all of them.
+            top_dense = max(h.dense_score for h in hits[: self.settings.candidates])
+            relevant = {self.index.by_id[h.passage.id] for h in hits[: self.settings.candidates]
+                        if h.dense_score >= top_dense - self.settings.broad_passage_within}
+            chosen = []
+            for row in dict.fromkeys(p.row for p in scored if p.row in relevant):
+                mine = [p for p in scored if p.row == row]
+                top = max(mine, key=lambda p: p.score)
+                if top.score < self.settings.broad_floor:
+                    continue
+                close = sorted((p for p in mine if p.score >= top.score - self.settings.keep_within), key=lambda p: -p.score)
+                share = max(1, min(self.settings.per_passage_broad, self.settings.max_sentences_broad // len(relevant)))
+                chosen.extend(close[:share])
+                chosen.extend(p for p in mine if p.concern and p not in close[:share] and p.score >= self.settings.broad_floor)
+            limit = self.settings.max_sentences_broad
+        else:
+            chosen = [p for p in scored if p.score >= best.score - self.settings.keep_within]
+            limit = self.settings.max_sentences
+        # Concerns are never cut for length: they are what scrutiny most needs to see.
+        ranked = sorted(chosen, key=lambda p: -p.score)
+        chosen = [p for p in ranked if not (broad and p.concern)][:limit] + [p for p in ranked if broad and p.concern]
+        chosen = self._with_context(chosen, scored, delivery)
+        return self._compose(question, query, shown, chosen, broad=broad, change=change)
+
+    def _with_context(self, chosen: list[_Picked], scored: list[_Picked], delivery: bool) -> list[_Picked]:
+        """Add what a chosen sentence leans on: the sentence before 'However, this ...', and an
+        action row's progress lines when the question asks whether it was delivered."""
+        by_key = {(p.row, p.start): p for p in scored}
+        keep = {(p.row, p.start): p for p in chosen}
+        leans = re.compile(r"^(however,?\s+)?(this|these|it|they|such)\b", re.I)
+        for p in list(chosen):
+            _, spans = self.index.sentences_of(p.row)
+            starts = [int(s) for _, s, _ in spans]
+            k = starts.index(p.start)
+            before = by_key.get((p.row, starts[k - 1])) if k > 0 else None
+            after = by_key.get((p.row, starts[k + 1])) if k + 1 < len(starts) else None
+            if before is not None and leans.match(p.text):
+                before.concern = before.concern or p.concern
+                keep[(before.row, before.start)] = before
+            if after is not None and (leans.match(after.text) or after.text.lower().startswith("however")) and after.concern:
+                p.concern = True  # 'PAs start at 18. However, this is too late': one finding
+                keep[(after.row, after.start)] = after
+        if delivery:
+            for p in list(keep.values()):
+                text = p.hit.passage.text
+                if "\nProgress:" in text:
+                    offset = text.index("\nProgress:") + len("\nProgress:")
+                    for q in scored:
+                        if q.row == p.row and q.start >= offset:
+                            keep[(q.row, q.start)] = q
+        return list(keep.values())
+
+    def _compose(self, question, query, shown, chosen: list[_Picked], *, broad: bool, change: bool) -> Answer:
+        about_inspectors = re.search(r"\b(inspectors?|ofsted|inspection)\b", query, re.I)
+        groups: dict[str, list[_Picked]] = {}
+        for p in chosen:
+            groups.setdefault(p.hit.passage.doc_id, []).append(p)
+
+        def group_order(doc_id: str):
+            r = self.index.reports[doc_id]
+            primary = 0 if (about_inspectors and r.kind == "inspection report") else 1
+            date_key = r.date if change else "".join(chr(255 - ord(c)) for c in r.date)
+            return (primary if not change else 0, date_key)
+
+        citations: list[Citation] = []
+        cited: dict[int, Citation] = {}
+        quotes: dict[int, list[str]] = {}
+        lines: list[str] = []
+
+        def mark(p: _Picked) -> str:
+            if p.row not in cited:
+                cited[p.row] = Citation(len(cited) + 1, p.hit, "")
+                quotes[p.row] = []
+            quotes[p.row].append(_display(p.text))
+            return f"{_display(p.text)} [{cited[p.row].n}]"
+
+        def render(items: list[_Picked]) -> list[str]:
+            out: list[str] = []
+            items = sorted(items, key=lambda p: (p.hit.passage.position, p.start))
+            run: list[str] = []
+            last: tuple[int, int] | None = None
+            for p in items:
+                if last is not None and p.row == last[0] and p.start > last[1]:
+                    run.append(mark(p))
+                else:
+                    if run:
+                        out.append("- " + " ".join(run))
+                    run = [mark(p)]
+                last = (p.row, p.end)
+            if run:
+                out.append("- " + " ".join(run))
+            return out
+
+        for doc_id in sorted(groups, key=group_order):
+            r = self.index.reports[doc_id]
+            items = groups[doc_id]
+            sections = {p.hit.passage.section for p in items}
+            grades = {_grade(s) for s in sections} - {None}
+            lead = f"{r.short_title} — {r.kind}, {r.date}"
+            if r.kind != "inspection report" and about_inspectors:
+                lead += " (a secondary source: what the council or press reported)"
+            if len(sections) == 1 and grades:
+                lead += f" — judgement for this area: {grades.pop()}"
+            lines.append(lead)
+            if broad and r.kind == "inspection report":
+                judgements: list[str] = []
+                for section in sorted(sections, key=lambda s: min(p.hit.passage.position for p in items if p.hit.passage.section == s)):
+                    found = _judgement_line(self.index, r, section)
+                    if found:
+                        row, s, e = found
+                        hit = next((h for h in shown if h.passage.id == self.index.passages[row].id), None)
+                        if hit is None:
+                            p0 = self.index.passages[row]
+                            hit = Hit(p0, r, 0.0, None, None)
+                        judgements.append(
+                            "- " + mark(_Picked(hit, row, s, e, 1.0, self.index.passages[row].text[s:e]))
+                        )
+                if judgements:
+                    lines.append("Judgement:")
+                    lines.extend(judgements)
+                strengths = [p for p in items if not p.concern]
+                concerns = [p for p in items if p.concern]
+                if strengths:
+                    lines.append("Strengths:")
+                    lines.extend(render(strengths))
+                if concerns:
+                    lines.append("Concerns:")
+                    lines.extend(render(concerns))
+            else:
+                lines.extend(render(items))
+            lines.append("")
+        for row, c in cited.items():
+            citations.append(Citation(c.n, c.hit, " ".join(quotes[row])))
+        citations.sort(key=lambda c: c.n)
+        return Answer(question, query, "\n".join(lines).strip(), False, citations, shown)
+
+    def _abstain(self, question: str, query: str, shown: list[Hit], reason: str) -> Answer:
+        nearby = []
+        for h in shown[:3]:
+            where = h.passage.section or h.report.title
+            label = f"{where} ({h.report.short_title})"
+            if label not in nearby:
+                nearby.append(label)
+        text = reason
+        if nearby and "none of them mentions" not in reason:
+            text += " The nearest passages they do hold are about: " + "; ".join(nearby) + "."
+        return Answer(question, query, text, True, [], shown, reason)
+
+
+def format_answer_text(answer: Answer) -> str:
+    """The answer, then its numbered sources, for a terminal."""
+    out = [answer.answer]
+    if answer.standalone_query != answer.question:
+        out.insert(0, f"(understood as: {answer.standalone_query})\n")
+    if answer.citations:
+        out.append("\nSources:")
+        for c in answer.citations:
+            h = c.hit
+            out.append(f"[{c.n}] {citation_name(h.report, h.passage)} — {h.report.kind}, {h.report.date}"
+                       + (f" — {h.passage.section}" if h.passage.section else ""))
+            out.append(f"    “{c.quote}”")
+            out.append(f"    {passage_url(h.passage)}")
+    return "\n".join(out)

@@ -1,0 +1,175 @@
+"""Cited answers: every sentence traceable to its paragraph, honest when the reports are silent."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.answer import standalone_query
+from qa.evaluate import load_questions
+from qa.sentences import split_sentences
+
+EVALS = Path(__file__).resolve().parent.parent / "evals"
+MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
+
+
+def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
+    """(sentence, marker) for every marked sentence of an answer."""
+    out = []
+    for line in answer_text.split("\n"):
+        line = line.removeprefix("- ")
+        out.extend((m.group(1).strip(), int(m.group(2))) for m in MARKED.finditer(line))
+    return out
+
+
+def assert_faithful(answer) -> None:
+    """Every marked sentence is a verbatim sentence of the passage it cites; leads cite nothing."""
+    norm = lambda s: " ".join(s.split())  # noqa: E731
+    by_n = {c.n: c for c in answer.citations}
+    assert sorted(by_n) == list(range(1, len(by_n) + 1))
+    used = set()
+    for sentence, n in marked_sentences(answer.answer):
+        assert n in by_n, (answer.question, n)
+        passage = by_n[n].hit.passage
+        sentences = {norm(re.sub(r"^(•|\([a-z]\))\s+", "", s.text)) for s in split_sentences(passage.text)}
+        sentences |= {norm(line) for line in passage.text.split("\n")}  # a judgement-table row
+        assert norm(sentence) in sentences, (answer.question, passage.id, sentence)
+        used.add(n)
+    assert used == set(by_n), "every citation is used in the text"
+    for line in answer.answer.split("\n"):
+        if not line.startswith("- ") and line.strip():
+            assert not re.search(r"\[\d+\]", line), f"a lead or heading carries a marker: {line!r}"
+
+
+ALL_QUESTIONS = [q for name in ("dev.jsonl", "questions.jsonl") for q in load_questions(EVALS / name)]
+
+
+def test_every_answer_to_every_eval_question_is_faithful(answerer):
+    for q in ALL_QUESTIONS:
+        answer = answerer.answer(q.question, history=q.history)
+        if answer.abstained:
+            assert answer.citations == []
+        else:
+            assert answer.citations
+            assert_faithful(answer)
+
+
+def test_care_leavers_answer_states_judgement_strengths_and_the_too_late_concern(answerer):
+    a = answerer.answer("What did inspectors say about care leavers?")
+    assert not a.abstained
+    assert_faithful(a)
+    lines = a.answer.split("\n")
+    assert lines[0].startswith("Ofsted ILACS 2024 — inspection report, 2024")
+    assert lines.index("Judgement:") < lines.index("Strengths:") < lines.index("Concerns:")
+    by_n = {c.n: c for c in a.citations}
+    judgement = lines[lines.index("Judgement:") + 1]
+    assert judgement.startswith("- The experiences and progress of care leavers: Good [")
+    n = int(re.search(r"\[(\d+)\]", judgement).group(1))
+    assert by_n[n].hit.passage.id == "ofsted-ilacs-2024#s2"
+    concerns = "\n".join(lines[lines.index("Concerns:"):])
+    too_late = next(line for line in concerns.split("\n") if "too late" in line)
+    n = int(re.search(r"too late[^\[]*\[(\d+)\]", too_late).group(1))
+    assert by_n[n].hit.passage.id == "ofsted-ilacs-2024#33"
+    assert "PAs start direct work with care leavers around their 18th birthdays." in by_n[n].quote
+    strengths = lines[lines.index("Strengths:") + 1: lines.index("Concerns:")]
+    cited = {by_n[int(n)].hit.passage.label for line in strengths for n in re.findall(r"\[(\d+)\]", line)}
+    assert len(cited) >= 5, "a broad answer draws on many paragraphs, not the top three"
+    assert all(c.hit.report.kind for c in a.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "What rating did Ofsted give Buckinghamshire?",
+    "What did the 2018 inspection say about children in care?",
+    "How much does Oxfordshire spend on children's social care each year?",
+    "How many children are in care in Oxfordshire at the moment?",
+])
+def test_questions_the_reports_do_not_cover_are_declined_without_citations(answerer, question):
+    a = answerer.answer(question)
+    assert a.abstained and a.citations == []
+    assert a.answer.startswith(("The reports in this collection", "The collection holds no report"))
+    assert not re.search(r"\[\d+\]", a.answer)
+
+
+def test_another_council_is_named_in_the_refusal(answerer):
+    a = answerer.answer("What rating did Ofsted give Buckinghamshire?")
+    assert "Buckinghamshire" in a.answer and "Oxfordshire County Council" in a.answer
+
+
+def test_a_comparison_with_a_report_not_held_is_still_answered(answerer):
+    a = answerer.answer("Has child protection work got better since the 2018 inspection?")
+    assert not a.abstained
+    assert any(c.hit.passage.doc_id == "ofsted-ilacs-2024" for c in a.citations)
+
+
+def test_follow_ups_carry_the_subject_of_the_conversation():
+    earlier = "What did inspectors say about care leavers?"
+    assert standalone_query("And when do their PAs start?", [earlier]) == "When do care leavers' PAs start?"
+    assert standalone_query("What about children in care?", [earlier]) == "What did inspectors say about children in care?"
+    assert standalone_query("Do they pay council tax?", [earlier]) == "Do care leavers pay council tax?"
+    assert standalone_query("What did Ofsted say about adoption?", [earlier]) == "What did Ofsted say about adoption?"
+    assert standalone_query("And what about in 2014?", ["How many young people did inspectors meet?"]).endswith("in 2014?")
+
+
+def test_a_follow_up_answer_finds_the_pas_start_too_late(answerer):
+    a = answerer.answer("And when do their PAs start?", history=["What did inspectors say about care leavers?"])
+    assert a.standalone_query == "When do care leavers' PAs start?"
+    assert_faithful(a)
+    assert "PAs start direct work with care leavers around their 18th birthdays." in a.answer
+    assert "too late" in a.answer
+
+
+def test_change_over_time_answers_run_oldest_first(answerer):
+    a = answerer.answer("How has the quality of assessments changed since 2010?")
+    leads = [line for line in a.answer.split("\n") if line and not line.startswith("- ")]
+    years = [int(re.search(r", (\d{4})", line).group(1)) for line in leads if re.search(r" — [a-z ]+, \d{4}", line)]
+    assert len(years) >= 2 and years == sorted(years)
+
+
+def test_inspection_reports_come_first_for_what_inspectors_said(answerer):
+    a = answerer.answer("What did Ofsted say about the timeliness of pre-proceedings work?")
+    first = a.answer.split("\n")[0]
+    assert "inspection report" in first
+    secondary = [line for line in a.answer.split("\n") if "a secondary source" in line]
+    assert all("inspection report" not in line for line in secondary)
+
+
+def test_action_plan_delivery_quotes_the_progress_column(answerer):
+    a = answerer.answer("Did the 2014 action plan on recruiting foster carers get done?")
+    assert_faithful(a)
+    quotes = {c.hit.passage.id: c.quote for c in a.citations}
+    assert "Actions completed with the exception of" in quotes["occ-scrutiny-action-plan-2015#2.1"]
+
+
+def test_ask_json_has_the_documented_shape(index_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "What rating did Ofsted give Buckinghamshire?", "--json",
+         "--index", str(index_dir)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["abstained"] is True and data["citations"] == []
+    assert {"question", "standalone_query", "answer", "abstained", "citations", "passages"} <= set(data)
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "And when do their PAs start?", "--history",
+         "What did inspectors say about care leavers?", "--json", "--index", str(index_dir)],
+        capture_output=True, text=True, timeout=600)
+    data = json.loads(result.stdout)
+    assert data["standalone_query"] == "When do care leavers' PAs start?"
+    citation = data["citations"][0]
+    assert set(citation) >= {"n", "id", "doc_id", "title", "date", "kind", "label", "section", "text", "quote", "url"}
+    assert citation["quote"] in citation["text"] or all(
+        part in citation["text"] for part in re.split(r"(?<=[.!?]) ", citation["quote"]))
+    assert 0 < len(data["passages"]) <= 10
+
+
+def test_ask_text_mode_prints_the_answer_then_numbered_sources(index_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "Do young people who have left care pay council tax?",
+         "--index", str(index_dir)], capture_output=True, text=True, timeout=600)
+    out = result.stdout
+    assert "Care leavers in Oxfordshire are exempt from council tax. [1]" in out
+    assert "\nSources:\n[1] Ofsted ILACS 2024, para 41 — inspection report, 2024" in out
