@@ -158,6 +158,26 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import logging
+
+    from waitress import serve
+
+    from web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    app = create_app(index_dir=args.index, corpus_dir=args.corpus)
+    from .embed import encode
+
+    encode(["warm up"], progress=False)  # load the model now, not on the first question
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"reportqa is ready: open http://{host}:{args.port}/ in a browser (Ctrl+C stops it)", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="reportqa")
+    return 0
+
+
 def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
 
@@ -208,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     _add_index_options(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="serve the chat page and JSON API (waitress)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -57,3 +57,15 @@ def answerer(retriever):
     from qa.answer import Answerer
 
     return Answerer(retriever)
+
+
+@pytest.fixture(scope="session")
+def app(index):
+    from web.app import create_app
+
+    return create_app(index)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

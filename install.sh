@@ -2,7 +2,7 @@
 # Creates .venv (Python 3.11+) and installs reportqa into it; `--test` adds the test extras.
 # Idempotent and quick when nothing changed: it reinstalls only when pyproject.toml changes.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")"
 
 py="${PYTHON:-}"
 if [ -z "$py" ]; then

@@ -1,0 +1,179 @@
+"""The web app through Flask's test client: every route, every error as JSON, no tracebacks."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+
+def test_healthz_reports_the_loaded_index(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    data = r.get_json()
+    assert data["status"] == "ok" and data["index_loaded"] is True
+    assert data["passages"] == 133 and data["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_api_ask_answers_with_citations_that_open_in_the_report(client):
+    r = client.post("/api/ask", json={"question": "Do young people who have left care pay council tax?"})
+    assert r.status_code == 200
+    data = r.get_json()
+    assert data["abstained"] is False
+    c = data["citations"][0]
+    assert c["id"] == "ofsted-ilacs-2024#41" and c["quote"] == "Care leavers in Oxfordshire are exempt from council tax."
+    s, e = c["quote_spans"][0]
+    assert c["text"][s:e] == c["quote"]
+    assert c["report_url"] == f"/reports/ofsted-ilacs-2024?mark=41:{s}-{e}#p41"
+    page = client.get(c["report_url"].split("#")[0]).get_data(as_text=True)
+    assert '<mark>Care leavers in Oxfordshire are exempt from council tax.</mark>' in page
+
+
+def test_api_ask_uses_history_and_filters(client):
+    r = client.post("/api/ask", json={"question": "And when do their PAs start?",
+                                      "history": ["What did inspectors say about care leavers?"],
+                                      "filters": {"doc": "ofsted-ilacs-2024"}})
+    data = r.get_json()
+    assert data["standalone_query"] == "When do care leavers' PAs start?"
+    assert {c["doc_id"] for c in data["citations"]} == {"ofsted-ilacs-2024"}
+    assert "too late" in data["answer"]
+
+
+def test_api_ask_abstains_for_another_council(client):
+    data = client.post("/api/ask", json={"question": "What rating did Ofsted give Buckinghamshire?"}).get_json()
+    assert data["abstained"] is True and data["citations"] == []
+
+
+@pytest.mark.parametrize("body, message", [
+    ({}, "'question' must be a non-empty string"),
+    ({"question": "   "}, "'question' must be a non-empty string"),
+    ({"question": 42}, "'question' must be a non-empty string"),
+    ({"question": "x" * 1001}, "too long"),
+    ({"question": "care leavers", "history": "not a list"}, "'history' must be a list"),
+    ({"question": "care leavers", "history": ["q"] * 21}, "at most 20"),
+    ({"question": "care leavers", "filters": {"doc": "bucks"}}, "no report with id 'bucks'"),
+    ({"question": "care leavers", "filters": {"kind": "blog"}}, "unknown kind"),
+    ({"question": "care leavers", "filters": {"year_from": "soon"}}, "year_from"),
+    ({"question": "care leavers", "filters": "all"}, "filters must be an object"),
+    ({"question": "care leavers", "extra": 1}, "unknown field"),
+    ([1, 2], "must be a JSON object"),
+])
+def test_api_ask_rejects_bad_input_with_400_and_a_reason(client, body, message):
+    r = client.post("/api/ask", json=body)
+    assert r.status_code == 400 and r.is_json
+    assert message in r.get_json()["error"]
+
+
+def test_api_ask_needs_a_json_body(client):
+    r = client.post("/api/ask", data="question=care", content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and "JSON body" in r.get_json()["error"]
+    r = client.post("/api/ask", data="{not json", content_type="application/json")
+    assert r.status_code == 400 and r.is_json
+
+
+def test_an_oversized_body_is_413_json(client):
+    r = client.post("/api/ask", data='{"question": "' + "x" * 70000 + '"}', content_type="application/json")
+    assert r.status_code == 413 and "too large" in r.get_json()["error"]
+
+
+def test_wrong_methods_are_405_json(client):
+    for method, path in (("get", "/api/ask"), ("delete", "/api/ask"), ("post", "/api/search"), ("put", "/healthz")):
+        r = getattr(client, method)(path)
+        assert r.status_code == 405 and r.is_json and "not allowed" in r.get_json()["error"]
+
+
+def test_api_search_ranks_and_filters(client):
+    data = client.get("/api/search?q=" + quote("Do young people who have left care pay council tax?") + "&k=3").get_json()
+    assert data["results"][0]["id"] == "ofsted-ilacs-2024#41" and len(data["results"]) == 3
+    data = client.get("/api/search?q=foster+carers&doc=occ-scrutiny-action-plan-2015&k=5").get_json()
+    assert {r["doc_id"] for r in data["results"]} == {"occ-scrutiny-action-plan-2015"}
+    data = client.get("/api/search?q=inspection&kind=news+article").get_json()
+    assert {r["kind"] for r in data["results"]} == {"news article"}
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "q is required"), ("?q=care&k=lots", "k must be"), ("?q=care&k=0", "k must be"),
+    ("?q=care&doc=nope", "no report with id 'nope'"), ("?q=care&year_to=never", "year_to"),
+])
+def test_api_search_rejects_bad_parameters(client, query, message):
+    r = client.get("/api/search" + query)
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_api_passages_by_id_and_unknown_ids_are_404(client):
+    r = client.get("/api/passages/" + quote("ofsted-ilacs-2024#33", safe=""))
+    assert r.status_code == 200
+    data = r.get_json()
+    assert data["text"].startswith("PAs start direct work") and data["citation"] == "Ofsted ILACS 2024, para 33"
+    for bad in ("nope", quote("ofsted-ilacs-2024#999", safe=""), "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"):
+        r = client.get("/api/passages/" + bad)
+        assert r.status_code == 404 and r.is_json, bad
+
+
+def test_api_reports_lists_the_catalogue(client):
+    reports = client.get("/api/reports").get_json()["reports"]
+    assert len(reports) == 5
+    first = reports[0]
+    assert {"id", "title", "publisher", "kind", "date", "year", "passages", "url"} <= set(first)
+    assert sum(r["passages"] for r in reports) == 133
+
+
+def test_openapi_describes_every_route(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {"/api/ask", "/api/search", "/api/passages/{id}", "/api/reports", "/healthz", "/api/openapi.json"}
+    assert spec["paths"]["/api/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == ["question"]
+
+
+def test_unknown_api_paths_and_path_tricks_are_404_json(client):
+    for path in ("/api/nothing", "/api/../../etc/passwd", "/static/../app.py", "/static/%2e%2e/app.py"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+    assert client.get("/api/nothing").is_json
+
+
+def test_chat_page_works_offline_and_offers_examples_and_filters(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "What did inspectors say about care leavers?" in html
+    assert 'id="f-doc"' in html and 'id="f-kind"' in html and 'id="f-from"' in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "no CDN or remote assets"
+    assert client.get("/static/chat.js").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_report_pages_anchor_every_passage(client):
+    html = client.get("/reports/occ-scrutiny-action-plan-2015").get_data(as_text=True)
+    for label in ("1", "4", "1.1", "2.1", "6.2", "s1"):
+        assert f'id="p{label}"' in html
+    assert "Experiences and progress of children looked after and achieving permanence" in html
+    listing = client.get("/reports").get_data(as_text=True)
+    assert listing.count('href="/reports/') == 5
+
+
+def test_report_page_escapes_text_and_ignores_malformed_marks(client):
+    html = client.get("/reports/ofsted-ilacs-2024?mark=<script>").get_data(as_text=True)
+    assert "<script>" not in html.split("<body>")[1].replace('<script src="/static/report.js"></script>', "")
+    assert client.get("/reports/ofsted-ilacs-2024?mark=41:9999-99999").status_code == 200
+
+
+def test_an_unknown_report_page_is_404(client):
+    r = client.get("/reports/buckinghamshire-2023")
+    assert r.status_code == 404 and "no report with id" in r.get_data(as_text=True)
+
+
+def test_an_internal_failure_is_a_json_500_without_a_traceback(app, monkeypatch):
+    answerer = app.extensions["reportqa"]["answerer"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(answerer, "answer", broken)
+    r = app.test_client().post("/api/ask", json={"question": "care leavers"})
+    assert r.status_code == 500 and r.get_json() == {"error": "internal error: the request could not be completed"}
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_the_glossary_page_lists_terms(client):
+    html = client.get("/glossary").get_data(as_text=True)
+    assert "personal adviser" in html and "PA" in html
