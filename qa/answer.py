@@ -48,11 +48,8 @@ CHANGE = re.compile(
     r"between (19|20)\d\d and|from (19|20)\d\d to|keeps? (coming|cropping) (back|up)|recurring|again)\b",
     re.IGNORECASE,
 )
-DELIVERY = re.compile(
-    r"\b(done|deliver\w*|complet\w*|achiev\w*|progress|implement\w*|carried out|happen\w*|follow(ed)? through|"
-    r"action plan|get (it )?done|met|on track)\b",
-    re.IGNORECASE,
-)
+RATING = re.compile(r"\b(rat(e|ed|ing|ings)|grades?|graded|judge(d|ment|ments)|verdict|overall effectiveness)\b", re.I)
+GRADE_LINE = re.compile(r":\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$", re.I)
 AMOUNT = re.compile(
     r"\b(how (much|many)|budgets?|spend\w*|cost\w*|£|funding levels?|salar\w*|paid|wages?|"
     r"proportion|percentage|per ?cent|what share|average|in (weeks|days|months))\b", re.I)
@@ -86,6 +83,9 @@ GRADES = ("outstanding", "good", "requires improvement to be good", "requires im
 @dataclass(frozen=True)
 class AnswerSettings:
     candidates: int = 12  # passages whose sentences are considered
+    candidates_broad: int = 20  # broad questions look deeper: their answer draws on every relevant paragraph
+    topic_sentence_bonus: float = 0.05  # broad answers favour a paragraph's opening (topic) sentence
+    grade_line_bonus: float = 0.3  # rating questions favour judgement-table rows ('... care leavers: Good')
     # Calibrated by evals/calibrate.py on evals/dev.jsonl: the lowest answerable dev question scores
     # 0.509 and no unanswerable one reaches scoring (rules rule them out first), so the threshold is
     # that lowest score less a 0.1 margin for phrasings the dev set does not have.
@@ -294,6 +294,29 @@ class Answerer:
                 words.update(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", name))
         return words
 
+    def implied_scope(self, query: str) -> Filters | None:
+        """The reports a question names by date or kind ('the 2024 inspection', 'in November 2010',
+        'the local paper', 'the latest inspection'), as a filter; None when it names none."""
+        reports = list(self.index.reports.values())
+        chosen: set[str] = set()
+        years = {int(m.group(0)) for m in YEAR.finditer(query)
+                 if not re.search(r"\b(since|after|before|compared (with|to))\b(\s+\S+){0,2}\s*$", query[:m.start()], re.I)}
+        if years and not CHANGE.search(query):
+            chosen |= {r.id for r in reports if years & ({r.year} | {int(y) for y in YEAR.findall(r.about)})}
+        kinds = set()
+        if re.search(r"\b(local (paper|press|news)|newspaper|press|news (story|article|report))\b", query, re.I):
+            kinds.add("news article")
+        if re.search(r"\b(council paper|cabinet|committee|councillors were told|officers)\b", query, re.I):
+            kinds.add("council paper")
+        if kinds:
+            of_kind = {r.id for r in reports if r.kind in kinds}
+            chosen = (chosen & of_kind) or of_kind if chosen else of_kind
+        if re.search(r"\b(latest|most recent|newest|current) (ofsted )?(inspection|report)\b", query, re.I):
+            inspections = sorted((r for r in reports if r.kind == "inspection report"), key=lambda r: r.date)
+            if inspections:
+                chosen = {inspections[-1].id}
+        return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
+
     # -- abstention rules that need no threshold
 
     def _outside_collection(self, query: str) -> str | None:
@@ -332,7 +355,12 @@ class Answerer:
             raise QueryError("the question is empty")
         history = tuple(" ".join(h.split()) for h in (history or ()) if h and h.strip())
         query = standalone_query(question, history)
-        hits = self.retriever.search(query, k=max(self.settings.candidates, 10), filters=filters)
+        broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
+        depth = self.settings.candidates_broad if broad else self.settings.candidates
+        scope = None if filters else self.implied_scope(query)
+        hits = self.retriever.search(query, k=max(depth, 10), filters=scope or filters)
+        if scope and not hits:
+            hits = self.retriever.search(query, k=max(depth, 10), filters=filters)
         shown = hits[:10]
         outside = self._outside_collection(query)
         if outside:
@@ -341,24 +369,31 @@ class Answerer:
             return self._abstain(question, query, shown, "No report in the chosen filters matches the question.")
 
         qvec = encode([query], progress=False)[0]
+        rating = bool(RATING.search(query))
+        if rating:
+            hits = hits[:depth] + self._judgement_tables(hits, qvec, filters)
         q_tokens = _tokens(query)
         exp_tokens = _tokens(" ".join(expansion(query))) - q_tokens
-        broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
         change = bool(CHANGE.search(query))
-        delivery = bool(DELIVERY.search(query))
 
         scored: list[_Picked] = []
-        for hit in hits[: self.settings.candidates]:
+        for hit in hits[: depth] + [h for h in hits[depth:] if h.bm25_rank is None and h.dense_rank is None]:
             row = self.index.by_id[hit.passage.id]
             ids, spans = self.index.sentences_of(row)
             sims = self.index.sentence_vectors[ids] @ qvec
-            for (r, s, e), sim in zip(spans, sims):
+            for k, ((r, s, e), sim) in enumerate(zip(spans, sims)):
                 text = hit.passage.text[s:e]
                 toks = _tokens(text)
                 lexical = 0.0
                 if q_tokens:
                     lexical = (len(q_tokens & toks) + 0.5 * min(len(exp_tokens & toks), 2)) / len(q_tokens)
                 score = 0.5 * float(sim) + 0.5 * hit.dense_score + self.settings.lexical_weight * min(lexical, 1.0)
+                if broad and k == 0:
+                    score += self.settings.topic_sentence_bonus
+                if rating and GRADE_LINE.search(text):
+                    score += self.settings.grade_line_bonus  # in a rating question a grade is the answer
+                    if text.lower().startswith("overall") and "overal" in q_tokens:
+                        score += self.settings.grade_line_bonus / 3  # 'overall grade' asks for that row
                 scored.append(_Picked(hit, row, int(s), int(e), score, text, bool(CONCERN.search(text))))
         best = max(scored, key=lambda p: p.score)
         self.last_best_score = best.score
@@ -382,8 +417,8 @@ class Answerer:
         if broad:
             # Every paragraph about the subject (its passage score near the best) contributes its
             # best sentence and every concern it raises, so the answer covers all of them.
-            top_dense = max(h.dense_score for h in hits[: self.settings.candidates])
-            relevant = {self.index.by_id[h.passage.id] for h in hits[: self.settings.candidates]
+            top_dense = max(h.dense_score for h in hits[:depth])
+            relevant = {self.index.by_id[h.passage.id] for h in hits[:depth]
                         if h.dense_score >= top_dense - self.settings.broad_passage_within}
             chosen = []
             for row in dict.fromkeys(p.row for p in scored if p.row in relevant):
@@ -402,12 +437,12 @@ class Answerer:
         # Concerns are never cut for length: they are what scrutiny most needs to see.
         ranked = sorted(chosen, key=lambda p: -p.score)
         chosen = [p for p in ranked if not (broad and p.concern)][:limit] + [p for p in ranked if broad and p.concern]
-        chosen = self._with_context(chosen, scored, delivery)
+        chosen = self._with_context(chosen, scored)
         return self._compose(question, query, shown, chosen, broad=broad, change=change)
 
-    def _with_context(self, chosen: list[_Picked], scored: list[_Picked], delivery: bool) -> list[_Picked]:
-        """Add what a chosen sentence leans on: the sentence before 'However, this ...', and an
-        action row's progress lines when the question asks whether it was delivered."""
+    def _with_context(self, chosen: list[_Picked], scored: list[_Picked]) -> list[_Picked]:
+        """Add what a chosen sentence leans on: the sentence before 'However, this ...', and the
+        progress lines of a cited action-plan row (an action quoted without its progress misleads)."""
         by_key = {(p.row, p.start): p for p in scored}
         keep = {(p.row, p.start): p for p in chosen}
         leans = re.compile(r"^(however,?\s+)?(this|these|it|they|such)\b", re.I)
@@ -423,15 +458,29 @@ class Answerer:
             if after is not None and (leans.match(after.text) or after.text.lower().startswith("however")) and after.concern:
                 p.concern = True  # 'PAs start at 18. However, this is too late': one finding
                 keep[(after.row, after.start)] = after
-        if delivery:
-            for p in list(keep.values()):
-                text = p.hit.passage.text
-                if "\nProgress:" in text:
-                    offset = text.index("\nProgress:") + len("\nProgress:")
-                    for q in scored:
-                        if q.row == p.row and q.start >= offset:
-                            keep[(q.row, q.start)] = q
+        for p in list(keep.values()):
+            text = p.hit.passage.text
+            if "\nProgress:" in text:
+                offset = text.index("\nProgress:") + len("\nProgress:")
+                for q in scored:
+                    if q.row == p.row and q.start >= offset:
+                        keep[(q.row, q.start)] = q
         return list(keep.values())
+
+    def _judgement_tables(self, hits: list[Hit], qvec: np.ndarray, filters) -> list[Hit]:
+        """The judgement tables of the reports in scope ('...care leavers: Good'), for rating questions."""
+        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        have = {h.passage.id for h in hits}
+        out = []
+        for row, p in enumerate(self.index.passages):
+            lines = p.text.split("\n")
+            report = self.index.reports[p.doc_id]
+            if p.id in have or not filters.allows(report) or sum(bool(GRADE_LINE.search(x)) for x in lines) < 3:
+                continue
+            ids, _ = self.index.sentences_of(row)
+            dense = float((self.index.sentence_vectors[ids] @ qvec).max())
+            out.append(Hit(p, report, 0.0, None, None, dense))
+        return out
 
     def _compose(self, question, query, shown, chosen: list[_Picked], *, broad: bool, change: bool) -> Answer:
         about_inspectors = re.search(r"\b(inspectors?|ofsted|inspection)\b", query, re.I)

@@ -434,11 +434,14 @@ def _table_block(block: list[Line], builder: _Builder, table: dict | None) -> di
                           for c, raw in zip(header_cells, _split_cells(header.text)))
     starts_row = bool(_ROW_LABEL.match(_split_cells(header.text)[0]))
     continues = header.text.startswith("\t") and table is not None and table.get("row") is not None
-    if header_is_names and not starts_row and not continues:
+    numbered = continues or any(_ROW_LABEL.match(_split_cells(ln.text)[0]) for ln in rows)
+    if header_is_names and not starts_row and not continues and numbered:
+        # Column names of an action plan are restated in each row's passage ('Progress: ...').
+        # An unnumbered table (a judgement table) keeps its header as its first line instead.
         builder.dropped.append(Dropped("table header", header.start, header.end, header.text))
         table = {"columns": header_cells, "row": None, "cells": []}
         rows = rows[1:]
-    elif table is None:
+    elif table is None or not numbered:
         table = {"columns": [], "row": None, "cells": []}
 
     plain: _Draft | None = None

@@ -178,6 +178,28 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from .harness import format_side_by_side, run_eval, write_outputs
+
+    index = _index(args)
+    questions = args.questions
+    if not questions.is_file():
+        raise UserError(f"no question file at {questions}")
+    try:
+        result = run_eval(questions, index, progress=lambda m: print(f"reportqa: {m}", file=sys.stderr))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        json.dump(result, sys.stdout, indent=2, default=lambda v: None)
+        print()
+    else:
+        print(format_side_by_side(result))
+    if args.out:
+        for path in write_outputs(result, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
 
@@ -235,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     _add_index_options(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="score retrieval and answers on gold questions, configurations side by side")
+    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"),
+                   help="question file in the gold format (default evals/questions.jsonl)")
+    p.add_argument("--json", action="store_true", help="print all figures as JSON")
+    p.add_argument("--out", type=Path, default=None, help="write results.md, results.png and results.json here")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

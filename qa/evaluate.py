@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,3 +133,48 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
     if not rows:
         return {}
     return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
+
+
+_MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
+_LIST_MARKER = re.compile(r"^(•|\([a-z]\))\s+")
+
+
+def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
+    """(sentence, marker number) for every sentence of an answer that carries a marker."""
+    out = []
+    for line in answer_text.split("\n"):
+        line = line.removeprefix("- ")
+        out.extend((m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(line))
+    return out
+
+
+def faithfulness_violations(answer) -> list[str]:
+    """What breaks 'every marked sentence is a verbatim sentence of the passage it cites'."""
+    from .sentences import split_sentences
+
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+
+    problems: list[str] = []
+    by_n = {c.n: c for c in answer.citations}
+    if sorted(by_n) != list(range(1, len(by_n) + 1)):
+        problems.append(f"citations are not numbered 1..{len(by_n)}: {sorted(by_n)}")
+    used: set[int] = set()
+    for sentence, n in marked_sentences(answer.answer):
+        if n not in by_n:
+            problems.append(f"marker [{n}] has no citation")
+            continue
+        used.add(n)
+        passage = by_n[n].hit.passage
+        verbatim = {norm(_LIST_MARKER.sub("", s.text)) for s in split_sentences(passage.text)}
+        verbatim |= {norm(line) for line in passage.text.split("\n")}  # a table row is a line
+        if norm(sentence) not in verbatim:
+            problems.append(f"[{n}] is not a sentence of {passage.id}: {sentence!r}")
+    if set(by_n) - used:
+        problems.append(f"citations never marked in the text: {sorted(set(by_n) - used)}")
+    for line in answer.answer.split("\n"):
+        if line.strip() and not line.startswith("- ") and re.search(r"\[\d+\]", line):
+            problems.append(f"a lead or heading carries a marker: {line!r}")
+    if answer.abstained and answer.citations:
+        problems.append("an abstention carries citations")
+    return problems

@@ -80,6 +80,18 @@ class Index:
         return np.arange(lo, hi), self.sentence_spans[lo:hi]
 
 
+def pipeline_hash() -> str:
+    """sha256 of the code that decides what is indexed (chunking, sentences, embedding units):
+    when it changes, an index built by older code is stale even if the corpus is not."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("chunk.py", "sentences.py", "index.py", "corpus.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
 def default_index_dir() -> Path:
     return Path(os.environ.get("REPORTQA_INDEX", REPO_ROOT / "index"))
 
@@ -212,6 +224,7 @@ def build_index(
             "model_sha256": model_hash(),
             "dimension": int(unit_vectors.shape[1]),
             "corpus_sha256": hash_before,
+            "pipeline_sha256": pipeline_hash(),
             "corpus_dir": str(corpus_dir.resolve()),
             "reports": len(catalogue),
             "passages": len(passages),
@@ -290,6 +303,11 @@ def load_index(
     if not consistent:
         raise IndexCorrupt(f"the index in {path} is inconsistent with its manifest: {fix}")
     if check_stale:
+        if manifest.get("pipeline_sha256") != pipeline_hash():
+            raise IndexStale(
+                f"the indexing code changed since the index was built on {manifest['built_at']}: "
+                "run `reportqa index` to rebuild it"
+            )
         corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
         if corpus_hash(corpus_dir) != manifest["corpus_sha256"]:
             raise IndexStale(

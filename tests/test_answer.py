@@ -11,39 +11,12 @@ from pathlib import Path
 import pytest
 
 from qa.answer import standalone_query
-from qa.evaluate import load_questions
-from qa.sentences import split_sentences
+from qa.evaluate import faithfulness_violations, load_questions
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
-MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
-
-
-def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
-    """(sentence, marker) for every marked sentence of an answer."""
-    out = []
-    for line in answer_text.split("\n"):
-        line = line.removeprefix("- ")
-        out.extend((m.group(1).strip(), int(m.group(2))) for m in MARKED.finditer(line))
-    return out
-
-
 def assert_faithful(answer) -> None:
     """Every marked sentence is a verbatim sentence of the passage it cites; leads cite nothing."""
-    norm = lambda s: " ".join(s.split())  # noqa: E731
-    by_n = {c.n: c for c in answer.citations}
-    assert sorted(by_n) == list(range(1, len(by_n) + 1))
-    used = set()
-    for sentence, n in marked_sentences(answer.answer):
-        assert n in by_n, (answer.question, n)
-        passage = by_n[n].hit.passage
-        sentences = {norm(re.sub(r"^(•|\([a-z]\))\s+", "", s.text)) for s in split_sentences(passage.text)}
-        sentences |= {norm(line) for line in passage.text.split("\n")}  # a judgement-table row
-        assert norm(sentence) in sentences, (answer.question, passage.id, sentence)
-        used.add(n)
-    assert used == set(by_n), "every citation is used in the text"
-    for line in answer.answer.split("\n"):
-        if not line.startswith("- ") and line.strip():
-            assert not re.search(r"\[\d+\]", line), f"a lead or heading carries a marker: {line!r}"
+    assert faithfulness_violations(answer) == []
 
 
 ALL_QUESTIONS = [q for name in ("dev.jsonl", "questions.jsonl") for q in load_questions(EVALS / name)]

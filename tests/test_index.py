@@ -120,6 +120,15 @@ def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, tmp_
     assert any("adoption panels" in p.text for p in rebuilt.passages)
 
 
+def test_an_index_built_by_other_indexing_code_is_stale(private_index):
+    manifest_path = private_index / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["pipeline_sha256"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStale, match="indexing code changed.*run `reportqa index`"):
+        load_index(private_index)
+
+
 def test_a_crash_during_a_build_leaves_the_published_index_untouched(private_index, monkeypatch):
     before = load_index(private_index).manifest
     import qa.embed
