@@ -64,6 +64,21 @@ def encode(texts: list[str], *, progress: bool | None = None, batch_size: int = 
     return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+@lru_cache(maxsize=512)
+def _query_vector(text: str) -> bytes:
+    return encode([text], progress=False)[0].tobytes()
+
+
+def encode_query(text: str) -> np.ndarray:
+    """One query's vector, computed once however many stages ask for it (cached by text)."""
+    return np.frombuffer(_query_vector(text), dtype=np.float32)
+
+
+def clear_query_cache() -> None:
+    """Forget cached query vectors (a benchmark measuring the whole cost of a question needs this)."""
+    _query_vector.cache_clear()
+
+
 def token_length(text: str) -> int:
     """How many of the model's word pieces the text takes (including [CLS] and [SEP])."""
     return len(load_model().tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])

@@ -87,6 +87,9 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
 
 
 def run_config(index: Index, config: Config, questions: list[Question], gold_ids: dict[str, list[str]]) -> list[QuestionResult]:
+    from .embed import clear_query_cache
+
+    clear_query_cache()  # each configuration pays for its own query embeddings in its latency
     retriever = Retriever(index, config.search)
     answerer = Answerer(retriever)
     by_id = {p.id: p for p in index.passages}

@@ -216,7 +216,7 @@ class Retriever:
         return total
 
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Hit]:
-        from .embed import encode
+        from .embed import encode_query
 
         query = (query or "").strip()
         if not query:
@@ -231,7 +231,7 @@ class Retriever:
         dense_rank: dict[int, int] = {}
         dense: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
-            dense = self.dense_scores(encode([query], progress=False)[0], allowed)
+            dense = self.dense_scores(encode_query(query), allowed)
             ordered = sorted(dense, key=lambda row: (-dense[row], row))[:depth]
             dense_rank = {row: n for n, row in enumerate(ordered, 1)}
         bm25_rank: dict[int, int] = {}

@@ -146,3 +146,28 @@ def test_ask_text_mode_prints_the_answer_then_numbered_sources(index_dir):
     out = result.stdout
     assert "Care leavers in Oxfordshire are exempt from council tax. [1]" in out
     assert "\nSources:\n[1] Ofsted ILACS 2024, para 41 — inspection report, 2024" in out
+
+
+def test_what_keeps_coming_back_finds_themes_raised_about_more_than_one_inspection(answerer):
+    a = answerer.answer("What keeps coming back across inspections?")
+    assert not a.abstained
+    assert_faithful(a)
+    blocks = [b for b in a.answer.split("\n\n")[1:] if b.strip()]
+    assert len(blocks) >= 3
+    for block in blocks:
+        heading = block.split("\n")[0]
+        years = re.findall(r"\b(20\d\d)\b", heading.split(" — raised about ")[1])
+        assert len(set(years)) >= 2, heading
+    by_n = {c.n: c.hit.passage.id for c in a.citations}
+    out_of_hours = next(b for b in blocks if "out-of-hours" in b)
+    cited = {by_n[int(n)] for n in re.findall(r"\[(\d+)\]", out_of_hours)}
+    assert {"occ-cabinet-unannounced-inspection-2011#12", "occ-scrutiny-action-plan-2015#2.1"} <= cited
+
+
+def test_a_recurring_question_about_one_topic_keeps_to_it(answerer):
+    a = answerer.answer("Is getting care leavers into jobs and education a recurring problem?")
+    assert_faithful(a)
+    ids = {c.hit.passage.id for c in a.citations}
+    assert "occ-scrutiny-action-plan-2015#5.1" in ids
+    assert ids & {"ofsted-ilacs-2024#s7", "ofsted-ilacs-2024#38"}
+    assert "out-of-hours" not in a.answer
