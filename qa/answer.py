@@ -160,6 +160,8 @@ def _subject(question: str) -> str | None:
             for name in sorted(term.names, key=len, reverse=True):
                 m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", question, re.IGNORECASE)
                 if m and (name not in term.acronyms or m.group(0) == name):
+                    if all(w.lower() in QUESTION_WORDS for w in m.group(0).split()):
+                        break  # 'Ofsted', 'the council': who speaks, not what it is about
                     return m.group(0)
     m = TOPIC_TAIL.search(question.strip())
     if m:
@@ -173,40 +175,84 @@ def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
 
 
+MORE = re.compile(
+    r"^(tell me more|more|go on|continue|and|so|why|how come|anything else|what else|more details?|expand on that|"
+    r"elaborate|who said (that|this|it)|where does it say (that|this)|and then)[\s?.!]*$", re.I)
+COURTESY = re.compile(
+    r"^(thanks?|thank you|cheers|ok(ay)?|great|good|fine|cool|got it|hello|hi|hey|bye)\b([\s,!.]*(very much|so much|"
+    r"a lot|there|you))*[\s!.?]*$", re.I)
+YEAR_ONLY = re.compile(
+    r"^(?:(?:in|for|during|from|by|back in|about)\s+)?(?:the\s+)?((?:19|20)\d\d)"
+    r"(?:\s+(?:report|inspection|paper|plan|assessment|visit|one))?[\s?.!]*$", re.I)
+REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
+
+
+def _require_unicode(text: str) -> None:
+    from .retrieve import QueryError
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the question contains characters that are not valid text (check its encoding)") from None
+
+
+SCOPE_WORDS = re.compile(
+    r"\b((?:19|20)\d\d|local (?:paper|press|news)|newspaper|the press|council paper|cabinet|scrutiny committee)\b", re.I)
+
+
 def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
-    """Rewrite a follow-up so it can be searched on its own, carrying the earlier subject."""
+    """Rewrite a follow-up so it can be searched on its own, carrying the earlier subject and the
+    earlier question's report scope ('in 2024', 'the local news') when it names none of its own."""
     question = " ".join(question.split())
     if not history:
         return question
     previous = standalone_query(history[-1], tuple(history[:-1]))
+    rewritten = _rewrite(question, previous)
+    if rewritten == previous or COURTESY.match(question) or SCOPE_WORDS.search(rewritten):
+        return rewritten
+    carried = list(dict.fromkeys(m.group(0) for m in SCOPE_WORDS.finditer(previous)
+                                 if not re.search(r"\b(since|after|before)\s+$", previous[:m.start()], re.I)))
+    if not carried:
+        return rewritten
+    return f"{rewritten.rstrip('?. ')} ({', '.join(carried)})?"
+
+
+def _rewrite(question: str, previous: str) -> str:
+    if COURTESY.match(question):
+        return question  # 'thanks': nothing new to look for
+    stripped = question
+    while FOLLOW_UP_START.match(stripped):  # 'and what about ...'
+        stripped = FOLLOW_UP_START.sub("", stripped, count=1).strip()
+    if MORE.match(question) or MORE.match(stripped) or not stripped.strip(" ?.!,"):
+        return previous  # 'tell me more', 'and?', 'why?': the same subject again
+    connective = stripped.lower() != question.lower()
+    stripped = stripped[:1].upper() + stripped[1:]
+    when = YEAR_ONLY.match(stripped)
+    if when:  # 'And in 2014?', 'What about the 2011 report?': the earlier question, another year
+        base = previous.rstrip("?. ")
+        base = YEAR.sub(when.group(1), base) if YEAR.search(base) else f"{base} in {when.group(1)}"
+        return base + "?"
     subject = _subject(previous)
-    stripped = FOLLOW_UP_START.sub("", question).strip()
-    stripped = stripped[:1].upper() + stripped[1:] if stripped else stripped
-    connective = stripped != question
     own_subject = _subject(stripped) if matching_terms(stripped) else None
 
     possessive = re.search(r"\b(their|its)\b", stripped, re.I)
     if subject and PRONOUN.search(stripped) and (not own_subject or possessive):
-        def swap(m: re.Match) -> str:
+        pattern = re.compile(r"\b(their|its)\b", re.I) if possessive else PRONOUN
+        for m in pattern.finditer(stripped):
             word = m.group(0).lower()
+            if word == "there" or REPORTING.match(stripped[m.end():]):
+                continue  # 'what did they say': 'they' are the inspectors, not the subject
             if word in ("their", "theirs", "its"):
-                return f"{subject}'" if subject.endswith("s") else f"{subject}'s"
-            if word == "there":
-                return m.group(0)
-            return subject
-
-        target = re.compile(r"\b(their|its)\b", re.I) if possessive else PRONOUN
-        rewritten = target.sub(swap, stripped, count=1)
-        if rewritten != stripped:
-            return rewritten
+                new = f"{subject}'" if subject.endswith("s") else f"{subject}'s"
+            else:
+                new = subject
+            return stripped[: m.start()] + new + stripped[m.end():]
     words = _content_words(stripped)
     if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
         r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
     ):
-        # 'What about children in care?' / 'And in 2014?': the earlier question, on this new subject.
+        # 'What about children in care?': the earlier question, on this new subject.
         phrase = stripped.rstrip("?. ")
-        if YEAR.fullmatch(phrase.split()[-1]) and len(words) <= 1:
-            return f"{previous.rstrip('?. ')} {phrase}?"
         if subject and subject in previous:
             return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
                                     not phrase.split()[0].isupper() else phrase, 1)
@@ -220,7 +266,8 @@ def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -
 
 
 _GENERIC = {"say", "said", "inspector", "ofst", "report", "oxfordshir", "council", "think", "find", "found", "tell",
-            "what", "which", "when", "who", "how", "why", "whi"}
+            "what", "which", "when", "who", "how", "why", "whi", "mention", "get", "anyth", "someth", "talk",
+            "discuss", "cover", "write", "wrote", "written", "know", "me", "us"}
 THEME_STOP = {"our", "we", "us", "they", "their", "there", "this", "these", "those", "which", "also", "some"}
 UNITS = {"week", "day", "month", "year", "hour", "time", "number", "averag", "mani", "much", "long"}
 
@@ -276,6 +323,45 @@ def _grade(section: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+_COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "asap", "faq", "aka", "etc", "eg", "ie"}
+
+
+@lru_cache(maxsize=1)
+def _authorities() -> tuple[str, ...]:
+    """English, Welsh, Scottish and Northern Irish authorities (qa/data/authorities.txt), longest first."""
+    from importlib import resources
+
+    text = resources.files("qa").joinpath("data/authorities.txt").read_text(encoding="utf-8")
+    names = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """Whole English words of the embedding model's vocabulary: 'enough', 'leader', 'please'.
+    A place or organisation the reports never mention is rarely one of them ('Buckinghamshire')."""
+    from .embed import model_path
+
+    words = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+
+
+def _concepts(query: str) -> list[list[frozenset[str]]]:
+    """What a sentence must mention to match the question, each concept with its alternatives:
+    a glossary term by any of its names, any other word by itself."""
+    concepts: list[list[frozenset[str]]] = []
+    covered: set[str] = set()
+    for term in matching_terms(query):
+        alternatives = [frozenset(_tokens(name)) for name in term.names if _tokens(name)]
+        if alternatives:
+            concepts.append(alternatives)
+            for name in term.names:
+                if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", query, 0 if name in term.acronyms else re.I):
+                    covered |= _tokens(name)
+    concepts += [[frozenset({t})] for t in sorted(_tokens(query) - covered)]
+    return concepts
+
+
 def _counts_asked_thing(sentence: str, asked: set[str]) -> bool:
     """Whether the sentence gives a count of something the question names ('27 young people')."""
     asked = asked - UNITS  # '4 week inspection' does not answer 'a wait in weeks'
@@ -297,6 +383,9 @@ class Answerer:
         self.index = retriever.index
         self.settings = settings
         self._proper_nouns = self._corpus_words()
+        self._known_stems = {t for w in self._proper_nouns for t in _tokens(w)}
+        self._acronyms = {a.rstrip("s") for t in load_glossary() for a in t.acronyms} | {
+            w.rstrip("s") for p in self.index.passages for w in re.findall(r"\b[A-Z]{2,}s?\b", p.text)}
         self.last_best_score: float | None = None  # of the last question answered, for calibration
 
     def _corpus_words(self) -> set[str]:
@@ -309,6 +398,16 @@ class Answerer:
             for name in term.names:
                 words.update(w.lower() for w in re.findall(r"[A-Za-z][\w'’-]*", name))
         return words
+
+    def _known_word(self, word: str) -> bool:
+        """Whether a capitalised word of a question is something the collection or the language knows:
+        a word of the reports or the glossary (any inflection), or an ordinary English word."""
+        lower = word.lower().replace("’", "'").removesuffix("'s")
+        if lower in self._proper_nouns or _tokens(lower) <= self._known_stems:
+            return True
+        if word.isupper():  # an acronym: known only if the reports, the glossary or common usage have it
+            return word.rstrip("s") in self._acronyms or lower in _COMMON_ACRONYMS
+        return lower in _vocabulary()
 
     def implied_scope(self, query: str) -> Filters | None:
         """The reports a question names by date or kind ('the 2024 inspection', 'in November 2010',
@@ -337,13 +436,19 @@ class Answerer:
 
     def _outside_collection(self, query: str) -> str | None:
         reports = list(self.index.reports.values())
-        names = re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", query)  # Buckinghamshire, Reading
-        names += re.findall(r"\b[A-Z]{2,}s?\b", query)  # acronyms: GCSE, EHC
-        unknown = [w for w in names if w.lower().rstrip("'’s") not in self._proper_nouns and w.lower() not in self._proper_nouns]
-        places = {r.authority for r in reports}
+        places = sorted({r.authority for r in reports})
+        ours = " ".join(places).lower()
+        for name in _authorities():  # another council, even one named like a word ('Reading', 'Slough')
+            if name.lower() not in ours and re.search(r"(?<!^)(?<![.?!]\s)\b" + re.escape(name) + r"\b", query):
+                return f"The reports in this collection are about {', '.join(places)}; none of them covers {name}."
+        letters = [c for c in query if c.isalpha()]
+        shouting = letters and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", query)  # Buckinghamshire
+        names += [] if shouting else re.findall(r"\b[A-Z]{2,}s?\b", query)  # acronyms: GCSE, EHC
+        unknown = [w for w in names if not self._known_word(w)]
         if unknown:
             return (
-                f"The reports in this collection are about {', '.join(sorted(places))}; "
+                f"The reports in this collection are about {', '.join(places)}; "
                 f"none of them mentions {', '.join(dict.fromkeys(unknown))}."
             )
         # 'the 2018 inspection' asks for a report; 'since the 2018 inspection' only dates a comparison.
@@ -370,10 +475,13 @@ class Answerer:
         if not question:
             raise QueryError("the question is empty")
         history = tuple(" ".join(h.split()) for h in (history or ()) if h and h.strip())
+        for text in (question, *history):
+            _require_unicode(text)
         query = standalone_query(question, history)
         broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
         depth = self.settings.candidates_broad if broad else self.settings.candidates
-        scope = None if filters else self.implied_scope(query)
+        given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        scope = self.implied_scope(query) if given == Filters() else None
         hits = self.retriever.search(query, k=max(depth, 10), filters=scope or filters)
         if scope and not hits:
             hits = self.retriever.search(query, k=max(depth, 10), filters=filters)
@@ -391,22 +499,23 @@ class Answerer:
                 return self._compose_themes(question, query, shown, themes)
         rating = bool(RATING.search(query))
         if rating:
-            hits = hits[:depth] + self._judgement_tables(hits, qvec, filters)
+            hits = hits[:depth] + self._judgement_tables(hits, qvec, scope or filters)
         q_tokens = _tokens(query)
-        exp_tokens = _tokens(" ".join(expansion(query))) - q_tokens
+        concepts = _concepts(query)
         change = bool(CHANGE.search(query))
 
         scored: list[_Picked] = []
+        section_tokens: dict[str, set[str]] = {}  # a sentence also says what its section heading says
         for hit in hits[: depth] + [h for h in hits[depth:] if h.bm25_rank is None and h.dense_rank is None]:
             row = self.index.by_id[hit.passage.id]
             ids, spans = self.index.sentences_of(row)
             sims = self.index.sentence_vectors[ids] @ qvec
             for k, ((r, s, e), sim) in enumerate(zip(spans, sims)):
                 text = hit.passage.text[s:e]
-                toks = _tokens(text)
+                toks = _tokens(text) | section_tokens.setdefault(hit.passage.section, _tokens(hit.passage.section))
                 lexical = 0.0
-                if q_tokens:
-                    lexical = (len(q_tokens & toks) + 0.5 * min(len(exp_tokens & toks), 2)) / len(q_tokens)
+                if concepts:  # 'LADO' is matched by 'local authority designated officer' in full
+                    lexical = sum(any(alt <= toks for alt in alts) for alts in concepts) / len(concepts)
                 score = 0.5 * float(sim) + 0.5 * hit.dense_score + self.settings.lexical_weight * min(lexical, 1.0)
                 if broad and k == 0:
                     score += self.settings.topic_sentence_bonus
@@ -458,6 +567,8 @@ class Answerer:
         ranked = sorted(chosen, key=lambda p: -p.score)
         chosen = [p for p in ranked if not (broad and p.concern)][:limit] + [p for p in ranked if broad and p.concern]
         chosen = self._with_context(chosen, scored)
+        if not chosen:
+            return self._abstain(question, query, shown, "The reports in this collection do not cover this.")
         return self._compose(question, query, shown, chosen, broad=broad, change=change)
 
     def _with_context(self, chosen: list[_Picked], scored: list[_Picked]) -> list[_Picked]:

@@ -70,8 +70,11 @@ def _query_vector(text: str) -> bytes:
 
 
 def encode_query(text: str) -> np.ndarray:
-    """One query's vector, computed once however many stages ask for it (cached by text)."""
-    return np.frombuffer(_query_vector(text), dtype=np.float32)
+    """One query's vector, computed once however many stages ask for it (cached by text).
+    Glossary acronyms are spelled out first ('LADO (local authority designated officer)')."""
+    from .glossary import spell_out
+
+    return np.frombuffer(_query_vector(spell_out(text)), dtype=np.float32)
 
 
 def clear_query_cache() -> None:

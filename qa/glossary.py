@@ -64,6 +64,19 @@ def matching_terms(text: str) -> list[Term]:
     return found
 
 
+def spell_out(text: str) -> str:
+    """The text with each glossary acronym followed by its term, for embedding: a sentence model
+    knows 'local authority designated officer' far better than 'LADO'."""
+    out = text
+    for term in matching_terms(text):
+        for acronym in sorted(term.acronyms, key=len, reverse=True):
+            pattern = re.compile(r"(?<![\w/])" + re.escape(acronym) + r"(?![\w/])")
+            if pattern.search(out) and term.term.lower() not in out.lower():
+                out = pattern.sub(lambda m: f"{m.group(0)} ({term.term})", out, count=1)
+                break
+    return out
+
+
 def expansion(text: str) -> list[str]:
     """Other names of the things the text mentions, to add to a lexical query."""
     out: list[str] = []

@@ -12,6 +12,7 @@ What it does not do: select sentences or write answers (that is `qa.answer`); lo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +39,7 @@ class Filters:
     @classmethod
     def from_dict(cls, data: dict | None) -> "Filters":
         """From the JSON/CLI form: {"doc": id or [ids], "kind": ..., "year_from": int, "year_to": int}."""
-        if not data:
+        if data is None or data == {}:
             return cls()
         if not isinstance(data, dict):
             raise QueryError("filters must be an object such as {\"doc\": \"ofsted-ilacs-2024\"}")
@@ -60,12 +61,12 @@ class Filters:
 
         def year(key: str) -> int | None:
             value = data.get(key)
-            if value in (None, ""):
+            if value is None or value == "":
                 return None
-            try:
-                return int(value)
-            except (TypeError, ValueError):
-                raise QueryError(f"filter {key!r} must be a year such as 2014, not {value!r}") from None
+            text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+            if not re.fullmatch(r"\d{4}", text):
+                raise QueryError(f"filter {key!r} must be a year such as 2014, not {value!r}")
+            return int(text)
 
         return cls(many("doc", "doc_id", "doc_ids"), many("kind", "kinds"), year("year_from"), year("year_to"))
 
@@ -221,6 +222,10 @@ class Retriever:
         query = (query or "").strip()
         if not query:
             raise QueryError("the query is empty")
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError("the query contains characters that are not valid text (check its encoding)") from None
         if not isinstance(k, int) or k < 1 or k > 100:
             raise QueryError("k must be a whole number from 1 to 100")
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)

@@ -54,7 +54,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
     counts = {r.id: sum(1 for p in index.passages if p.doc_id == r.id) for r in reports}
 
     def is_api() -> bool:
-        return request.path.startswith("/api/") or request.path == "/healthz"
+        return request.path.startswith(("/api/", "/healthz"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -140,6 +140,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
             raise BadRequest("the query parameter q is required")
         if len(query) > MAX_QUESTION:
             raise BadRequest(f"the query is too long (at most {MAX_QUESTION} characters)")
+        _check_text(query, "the query")
         try:
             k = int(request.args.get("k", 10))
         except ValueError:
@@ -153,7 +154,10 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
     def api_ask():
         if not request.is_json:
             raise BadRequest("send a JSON body such as {\"question\": \"...\"} with Content-Type: application/json")
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            raise BadRequest("the JSON body is nested too deeply") from None
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object such as {\"question\": \"...\"}")
         question = body.get("question")
@@ -161,11 +165,14 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
             raise BadRequest("'question' must be a non-empty string")
         if len(question) > MAX_QUESTION:
             raise BadRequest(f"the question is too long (at most {MAX_QUESTION} characters)")
+        _check_text(question, "the question")
         history = body.get("history", [])
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise BadRequest("'history' must be a list of earlier questions (strings)")
         if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION for h in history):
             raise BadRequest(f"'history' holds at most {MAX_HISTORY} questions of {MAX_QUESTION} characters")
+        for h in history:
+            _check_text(h, "a history question")
         unknown = set(body) - {"question", "history", "filters"}
         if unknown:
             raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -190,6 +197,14 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
     return app
 
 
+def _check_text(text: str, what: str) -> None:
+    """Refuse text that is not valid Unicode (lone surrogates cannot be tokenised or encoded)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{what} contains characters that are not valid Unicode") from None
+
+
 def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Where each quoted sentence stands in the passage text (quotes are verbatim sentences)."""
     from qa.sentences import split_sentences
@@ -211,17 +226,15 @@ def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
 
 def _parse_marks(value: str) -> dict[str, list[tuple[int, int]]]:
     """'41:0-68,69-140' -> {'41': [(0, 68), (69, 140)]}; anything malformed is ignored."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    m = re.fullmatch(r"([\w.\-]{1,20}):((?:\d{1,6}-\d{1,6},?){0,50})", value or "")
-    if not m:
-        return out
+    label, _, rest = (value or "")[:2000].partition(":")
+    if not re.fullmatch(r"[\w.\-]{1,20}", label):
+        return {}
     spans = []
-    for part in filter(None, m.group(2).split(",")):
-        s, e = (int(x) for x in part.split("-"))
-        if s < e:
-            spans.append((s, e))
-    out[m.group(1)] = spans
-    return out
+    for part in rest.split(",")[:50]:  # each span checked on its own: no backtracking across them
+        m = re.fullmatch(r"(\d{1,6})-(\d{1,6})", part)
+        if m and int(m.group(1)) < int(m.group(2)):
+            spans.append((int(m.group(1)), int(m.group(2))))
+    return {label: spans}
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> Markup:

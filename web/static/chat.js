@@ -11,6 +11,7 @@
   const panelBody = document.getElementById("source-body");
   const panelTitle = document.getElementById("source-title");
   const filterIds = { doc: "f-doc", kind: "f-kind", year_from: "f-from", year_to: "f-to" };
+  const MAX_HISTORY = 20; // the API takes the most recent 20 questions of a conversation
   let history = [];
   let lastOpener = null;
 
@@ -173,9 +174,14 @@
       const response = await fetch("/api/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ question, history, filters: filters() }),
+        body: JSON.stringify({ question, history: history.slice(-MAX_HISTORY), filters: filters() }),
       });
-      const data = await response.json();
+      let data;
+      try {
+        data = await response.json();
+      } catch (err) {
+        data = { error: `The server answered with an error (HTTP ${response.status}). Please try again.` };
+      }
       pending.remove();
       if (!response.ok) {
         item.append(el("p", { class: "error", role: "alert" }, data.error || "The question could not be answered."));
