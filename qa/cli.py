@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 from .corpus import CatalogueError, Report, load_catalogue
+from .evaluate import QuestionFileError
 from .index import IndexProblem
 from .retrieve import QueryError
 
@@ -219,13 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: ./corpus or $REPORTQA_CORPUS)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    corpus_option = argparse.ArgumentParser(add_help=False)
+    corpus_option.add_argument("--corpus", type=Path, default=argparse.SUPPRESS, help="corpus folder")
 
-    p = sub.add_parser("chunks", help="list the passages the reports are cut into")
+    p = sub.add_parser("chunks", parents=[corpus_option], help="list the passages the reports are cut into")
     p.add_argument("doc_id", nargs="?", help="one report id (default: all reports)")
     p.add_argument("--json", action="store_true", help="print a JSON list of passage objects")
     p.set_defaults(func=cmd_chunks)
 
-    p = sub.add_parser("index", help="build the search index from the corpus")
+    p = sub.add_parser("index", parents=[corpus_option], help="build the search index from the corpus")
     _add_index_options(p)
     p.add_argument("--index-type", choices=["flat", "hnsw", "ivf"], default="flat",
                    help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora")
@@ -233,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("search", help="find the passages that best match a query")
+    p = sub.add_parser("search", parents=[corpus_option], help="find the passages that best match a query")
     p.add_argument("query")
     p.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
     _add_filter_options(p)
@@ -242,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_options(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="answer a question from the reports, citing each sentence's paragraph")
+    p = sub.add_parser("ask", parents=[corpus_option], help="answer a question from the reports, citing each sentence's paragraph")
     p.add_argument("question")
     p.add_argument("--history", action="append", metavar="QUESTION",
                    help="an earlier question of the conversation, oldest first (repeatable)")
@@ -251,14 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_options(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("serve", help="serve the chat page and JSON API (waitress)")
+    p = sub.add_parser("serve", parents=[corpus_option], help="serve the chat page and JSON API (waitress)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     _add_index_options(p)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("eval", help="score retrieval and answers on gold questions, configurations side by side")
+    p = sub.add_parser("eval", parents=[corpus_option], help="score retrieval and answers on gold questions, configurations side by side")
     p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"),
                    help="question file in the gold format (default evals/questions.jsonl)")
     p.add_argument("--json", action="store_true", help="print all figures as JSON")
@@ -273,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, CatalogueError, IndexProblem, QueryError) as exc:
+    except (UserError, CatalogueError, IndexProblem, QueryError, QuestionFileError) as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `reportqa chunks | head`

@@ -108,11 +108,11 @@ def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
 
 
 def read_source(report: Report, corpus_dir: Path | str | None = None) -> str:
-    """The report's text exactly as stored (UTF-8), so that character spans index into it."""
+    """The report's text as stored (UTF-8; a byte-order mark is not text), so spans index into it."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     path = corpus_dir / report.file
     try:
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogueError(f"{report.file} ({report.id!r}) is not UTF-8 text: {exc}") from None
 

@@ -68,6 +68,11 @@ def load_questions(path: Path | str) -> list[Question]:
         if data["id"] in seen:
             raise QuestionFileError(f"{where}: duplicate id {data['id']!r}")
         seen.add(data["id"])
+        for key, kind in (("id", str), ("question", str), ("type", str), ("history", list), ("gold", list), ("facts", list)):
+            if not isinstance(data[key], kind):
+                raise QuestionFileError(f"{where}: {key!r} must be a {'string' if kind is str else 'list'}")
+        if not all(isinstance(x, str) for x in (*data["history"], *data["facts"])):
+            raise QuestionFileError(f"{where}: 'history' and 'facts' hold strings only")
         gold = data["gold"]
         if not isinstance(gold, list) or not all(isinstance(g, list) and g and all(isinstance(s, str) for s in g) for g in gold):
             raise QuestionFileError(f"{where}: gold must be a list of non-empty lists of spans")

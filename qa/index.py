@@ -87,7 +87,7 @@ def pipeline_hash() -> str:
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("chunk.py", "sentences.py", "index.py", "corpus.py"):
+    for name in ("chunk.py", "sentences.py", "index.py", "corpus.py", "embed.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
 
@@ -271,12 +271,16 @@ def load_index(
 
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     link = index_dir / CURRENT
+    fix = "run `reportqa index` to rebuild it"
+    if link.is_symlink() and not link.exists():
+        raise IndexCorrupt(f"the index link {link} points at a build that is gone: {fix}")
     if not link.exists():
         raise IndexMissing(f"no index has been built in {index_dir}: run `reportqa index` to build it")
     path = link.resolve()
-    fix = "run `reportqa index` to rebuild it"
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise IndexCorrupt(f"the index manifest in {path} is not an object: {fix}")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexCorrupt(f"the index in {path} has format {manifest.get('format')!r}, not {FORMAT_VERSION}: {fix}")
         for name, size in manifest["files"].items():
@@ -292,7 +296,7 @@ def load_index(
         bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
     except IndexProblem:
         raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except Exception as exc:  # any unreadable artefact is a damaged index, whatever the library raises
         raise IndexCorrupt(f"the index in {path} cannot be read ({type(exc).__name__}: {exc}): {fix}") from None
     consistent = (
         len(passages) == manifest["passages"]

@@ -156,6 +156,13 @@ class Retriever:
     index: Index
     settings: SearchSettings = field(default_factory=SearchSettings)
 
+    def __post_init__(self) -> None:
+        from .embed import model_hash
+        from .index import IndexStale
+
+        if self.settings.mode != "bm25" and self.index.manifest.get("model_sha256") != model_hash():
+            raise IndexStale("the embedding model changed since the index was built: run `reportqa index` to rebuild it")
+
     def _allowed(self, filters: Filters) -> np.ndarray | None:
         if filters == Filters():
             return None

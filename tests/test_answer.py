@@ -171,3 +171,48 @@ def test_a_recurring_question_about_one_topic_keeps_to_it(answerer):
     assert "occ-scrutiny-action-plan-2015#5.1" in ids
     assert ids & {"ofsted-ilacs-2024#s7", "ofsted-ilacs-2024#38"}
     assert "out-of-hours" not in a.answer
+
+
+@pytest.mark.parametrize("follow_up", ["and?", "And?", "so?", "tell me more", "why?", "what about?"])
+def test_a_bare_follow_up_repeats_the_earlier_question(answerer, follow_up):
+    earlier = "What did inspectors say about care leavers?"
+    a = answerer.answer(follow_up, history=[earlier])
+    assert a.standalone_query == earlier and not a.abstained
+
+
+def test_follow_ups_inherit_the_earlier_report_scope_and_years_are_replaced():
+    assert standalone_query("And in 2024?", ["What did the 2014 inspection say about foster carers?"]) == (
+        "What did the 2024 inspection say about foster carers?")
+    assert standalone_query("Who runs the meetings about the highest-risk kids?",
+                            ["What did Ofsted say in 2024 about children who go missing?"]).endswith("(2024)?")
+    assert standalone_query("thanks", ["What did inspectors say about care leavers?"]) == "thanks"
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("What did inspectors say about Reading's children's services?", "Reading"),
+    ("How did Slough do in its inspection?", "Slough"),
+    ("Which Oxfordshire schools got the best GCSE results?", "GCSE"),
+])
+def test_other_councils_and_unknown_names_are_refused_by_name(answerer, question, refused):
+    a = answerer.answer(question)
+    assert a.abstained and refused in a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Are there Enough Foster Carers?", "WHAT DID INSPECTORS SAY ABOUT CARE LEAVERS?",
+    "OK, and what about adoption?", "What did Adopt Thames Valley do?",
+])
+def test_capitalised_ordinary_words_are_not_taken_for_places(answerer, question):
+    assert not answerer.answer(question).abstained
+
+
+def test_acronym_questions_find_their_paragraphs(answerer):
+    lado = answerer.answer("What did inspectors say about the LADO?")
+    assert "ofsted-ilacs-2024#13" in {c.hit.passage.id for c in lado.citations}
+    plo = answerer.answer("What is the PLO?")
+    assert "ofsted-ilacs-2024#11" in {c.hit.passage.id for c in plo.citations}
+
+
+def test_a_rating_question_about_one_year_uses_that_years_reports(answerer):
+    a = answerer.answer("Was the 2014 judgement requires improvement?")
+    assert {c.hit.report.year for c in a.citations} <= {2014, 2015}

@@ -235,3 +235,19 @@ def test_spans_point_at_the_passage_in_the_source(reports, passages):
     source = read_source(reports[ILACS])
     assert source[p.start:p.end].startswith("41. Most care leavers live in accommodation")
     assert source[p.start:p.end].endswith("Care leavers in Oxfordshire are exempt from council tax.")
+
+
+def test_a_byte_order_mark_is_not_text(reports, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from qa.corpus import load_catalogue
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)
+    path = corpus / reports[ILACS].file
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    report = next(r for r in load_catalogue(corpus) if r.id == ILACS)
+    chunked = chunk_report(report, corpus)
+    assert [p.label for p in chunked.passages] == EXPECTED_LABELS[ILACS]
+    assert not any("\ufeff" in p.text for p in chunked.passages)

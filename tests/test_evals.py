@@ -117,3 +117,12 @@ def test_reportqa_eval_runs_on_any_file_in_the_format(index_dir, small_questions
     bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--questions", "nope.jsonl", "--index",
                           str(index_dir)], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "no question file" in bad.stderr
+
+
+def test_a_question_file_with_wrong_types_names_the_line(tmp_path):
+    from qa.evaluate import QuestionFileError
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "x", "question": "q", "type": "fact", "history": 5, "gold": [], "facts": []}) + "\n")
+    with pytest.raises(QuestionFileError, match="bad.jsonl line 1: 'history' must be a list"):
+        load_questions(path)

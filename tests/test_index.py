@@ -158,3 +158,33 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
     loaded = load_index(tmp_path)
     assert loaded.manifest["settings"]["index_type"] == "hnsw"
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
+
+
+def test_other_kinds_of_damage_are_reported_with_the_fix(private_index):
+    current = private_index / "current"
+    (current / "bm25" / "indptr.csc.index.npy").write_bytes(b"")
+    with pytest.raises(IndexCorrupt, match="run `reportqa index`"):
+        load_index(private_index)
+
+
+def test_a_manifest_that_is_not_an_object_is_damage(private_index):
+    (private_index / "current" / "manifest.json").write_text("[]")
+    with pytest.raises(IndexCorrupt, match="not an object"):
+        load_index(private_index)
+
+
+def test_a_link_to_a_vanished_build_is_damage_not_absence(private_index):
+    shutil.rmtree((private_index / "current").resolve())
+    with pytest.raises(IndexCorrupt, match="points at a build that is gone"):
+        load_index(private_index)
+
+
+def test_an_index_built_with_another_model_is_stale(private_index):
+    from qa.retrieve import Retriever
+
+    manifest_path = private_index / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model_sha256"] = "f" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStale, match="embedding model changed"):
+        Retriever(load_index(private_index))

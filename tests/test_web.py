@@ -177,3 +177,36 @@ def test_an_internal_failure_is_a_json_500_without_a_traceback(app, monkeypatch)
 def test_the_glossary_page_lists_terms(client):
     html = client.get("/glossary").get_data(as_text=True)
     assert "personal adviser" in html and "PA" in html
+
+
+def test_a_crafted_mark_parameter_is_answered_at_once(client):
+    import time
+
+    started = time.perf_counter()
+    r = client.get("/reports/ofsted-ilacs-2024?mark=41:1-" + "1234567-" * 40 + "1x")
+    assert r.status_code == 200 and time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"question": "\ud800 care leavers"}, "not valid"),
+    ({"question": "care leavers", "filters": {"year_from": 1e400}}, "year_from"),
+    ({"question": "care leavers", "filters": {"year_from": 2014.7}}, "year_from"),
+    ({"question": "care leavers", "filters": {"year_to": True}}, "year_to"),
+    ({"question": "care leavers", "filters": 0}, "filters must be an object"),
+])
+def test_odd_json_values_are_400_not_500(client, body, message):
+    import json as _json
+
+    r = client.post("/api/ask", data=_json.dumps(body), content_type="application/json")
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_deeply_nested_json_is_400(client):
+    r = client.post("/api/ask", data='{"question": "care", "filters": ' + "[" * 5000 + "]" * 5000 + "}",
+                    content_type="application/json")
+    assert r.status_code == 400 and r.is_json
+
+
+def test_healthz_with_a_trailing_slash_is_a_json_404(client):
+    r = client.get("/healthz/")
+    assert r.status_code == 404 and r.is_json
