@@ -91,16 +91,24 @@ def private_index(index_dir, tmp_path):
     return target
 
 
-def test_a_damaged_index_is_reported_with_its_fix(private_index):
-    faiss_file = private_index / "current" / "units.faiss"
-    faiss_file.write_bytes(faiss_file.read_bytes()[:1000])
-    with pytest.raises(IndexCorrupt, match="damaged.*run `reportqa index`"):
-        load_index(private_index)
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:1000])
 
 
-def test_an_unreadable_manifest_is_reported_with_its_fix(private_index):
-    (private_index / "current" / "manifest.json").write_text("{not json")
-    with pytest.raises(IndexCorrupt, match="cannot be read.*run `reportqa index`"):
+DAMAGE = {
+    "a truncated vector file": (lambda c: _truncate(c / "units.faiss"), "damaged"),
+    "an unreadable manifest": (lambda c: (c / "manifest.json").write_text("{not json"), "cannot be read"),
+    "a manifest that is not an object": (lambda c: (c / "manifest.json").write_text("[]"), "not an object"),
+    "an emptied BM25 file": (lambda c: (c / "bm25" / "indptr.csc.index.npy").write_bytes(b""), "cannot be read"),
+    "a vanished build": (lambda c: shutil.rmtree(c.resolve()), "points at a build that is gone"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_is_reported_with_its_fix(private_index, damage):
+    harm, message = DAMAGE[damage]
+    harm(private_index / "current")
+    with pytest.raises(IndexCorrupt, match=f"{message}.*run `reportqa index`"):
         load_index(private_index)
 
 
@@ -158,25 +166,6 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
     loaded = load_index(tmp_path)
     assert loaded.manifest["settings"]["index_type"] == "hnsw"
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
-
-
-def test_other_kinds_of_damage_are_reported_with_the_fix(private_index):
-    current = private_index / "current"
-    (current / "bm25" / "indptr.csc.index.npy").write_bytes(b"")
-    with pytest.raises(IndexCorrupt, match="run `reportqa index`"):
-        load_index(private_index)
-
-
-def test_a_manifest_that_is_not_an_object_is_damage(private_index):
-    (private_index / "current" / "manifest.json").write_text("[]")
-    with pytest.raises(IndexCorrupt, match="not an object"):
-        load_index(private_index)
-
-
-def test_a_link_to_a_vanished_build_is_damage_not_absence(private_index):
-    shutil.rmtree((private_index / "current").resolve())
-    with pytest.raises(IndexCorrupt, match="points at a build that is gone"):
-        load_index(private_index)
 
 
 def test_an_index_built_with_another_model_is_stale(private_index):
