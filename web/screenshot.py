@@ -34,7 +34,7 @@ def main(out: str) -> None:
         page.fill("#question", "What did inspectors say about care leavers?")
         page.keyboard.press("Enter")
         page.wait_for_selector(".answer .cite")
-        page.locator(".answer .cite", has_text="[10]").first.click()
+        page.locator(".answer li", has_text="too late").locator(".cite").first.click()
         page.wait_for_selector("#source:not([hidden]) mark")
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=out, full_page=False)
