@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from .corpus import Report
-from .glossary import expansion, load_glossary, matching_terms
+from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
@@ -510,7 +510,7 @@ class Answerer:
             row = self.index.by_id[hit.passage.id]
             ids, spans = self.index.sentences_of(row)
             sims = self.index.sentence_vectors[ids] @ qvec
-            for k, ((r, s, e), sim) in enumerate(zip(spans, sims)):
+            for k, ((_, s, e), sim) in enumerate(zip(spans, sims)):
                 text = hit.passage.text[s:e]
                 toks = _tokens(text) | section_tokens.setdefault(hit.passage.section, _tokens(hit.passage.section))
                 lexical = 0.0
@@ -604,8 +604,8 @@ class Answerer:
         years = [int(y) for y in YEAR.findall(report.about)]
         return years[-1] if years else report.year
 
-    @lru_cache(maxsize=1)
-    def _generic_tokens(self) -> frozenset[str]:
+    @cached_property
+    def _generic(self) -> frozenset[str]:
         counts: dict[str, int] = {}
         for p in self.index.passages:
             for t in _tokens(p.text):
@@ -638,8 +638,7 @@ class Answerer:
         concerns = self._concerns(filters)
         if not concerns:
             return []
-        generic = self._generic_tokens()
-        rows = {(p.row, p.start): i for i, p in enumerate(concerns)}
+        generic = self._generic
         starts = {row: [int(s) for _, s, _ in self.index.sentences_of(row)[1]] for row in {p.row for p in concerns}}
         ids = [int(self.index.sentences_of(p.row)[0][starts[p.row].index(p.start)]) for p in concerns]
         vectors = self.index.sentence_vectors[ids]
@@ -686,7 +685,7 @@ class Answerer:
         cited: dict[int, Citation] = {}
         quotes: dict[int, list[str]] = {}
         lines = ["Concerns raised about more than one inspection, oldest first in each theme:", ""]
-        generic = self._generic_tokens()
+        generic = self._generic
         for theme in themes:
             # The label: the words the theme's strongest pair (its first two) share, as the reports write them.
             shared = set.intersection(*[_tokens(p.text) - generic - THEME_STOP for p in theme[:2]]) if len(theme) > 1 else set()

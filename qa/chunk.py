@@ -247,7 +247,7 @@ class _Draft:
     text: str | None = None  # set when the text is rendered by a special layout (tables)
 
     def last_text(self) -> str:
-        for marker, part_lines in reversed(self.parts):
+        for _, part_lines in reversed(self.parts):
             if part_lines:
                 return part_lines[-1].text.strip()
         return ""

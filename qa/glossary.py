@@ -72,7 +72,7 @@ def spell_out(text: str) -> str:
         for acronym in sorted(term.acronyms, key=len, reverse=True):
             pattern = re.compile(r"(?<![\w/])" + re.escape(acronym) + r"(?![\w/])")
             if pattern.search(out) and term.term.lower() not in out.lower():
-                out = pattern.sub(lambda m: f"{m.group(0)} ({term.term})", out, count=1)
+                out = pattern.sub(lambda m, name=term.term: f"{m.group(0)} ({name})", out, count=1)
                 break
     return out
 
