@@ -25,6 +25,7 @@ import numpy as np
 from .corpus import Report
 from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url
+from .sentences import quoted
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
 CONCERN = re.compile(
@@ -295,11 +296,6 @@ class _Picked:
     score: float
     text: str
     concern: bool = False
-
-
-def _display(sentence: str) -> str:
-    """A sentence as quoted: list markers ('• ', '(a) ') are the list's, not the sentence's."""
-    return re.sub(r"^(•|\([a-z]\))\s+", "", sentence)
 
 
 def _judgement_line(index, report: Report, section: str) -> tuple[int, int, int] | None:
@@ -675,7 +671,7 @@ class Answerer:
         """One copy of a sentence another report repeats (the press quoting Ofsted): the primary source."""
         best: dict[str, _Picked] = {}
         for p in theme:
-            key = " ".join(_display(p.text).rstrip(".").split()).lower()
+            key = " ".join(quoted(p.text).rstrip(".").split()).lower()
             held = best.get(key)
             if held is None or (held.hit.report.kind != "inspection report" and p.hit.report.kind == "inspection report"):
                 best[key] = p
@@ -702,8 +698,8 @@ class Answerer:
                 if p.row not in cited:
                     cited[p.row] = Citation(len(cited) + 1, p.hit, "")
                     quotes[p.row] = []
-                quotes[p.row].append(_display(p.text))
-                lines.append(f"- {_display(p.text)} [{cited[p.row].n}]")
+                quotes[p.row].append(quoted(p.text))
+                lines.append(f"- {quoted(p.text)} [{cited[p.row].n}]")
             lines.append("")
         citations = [Citation(c.n, c.hit, " ".join(quotes[row])) for row, c in cited.items()]
         return Answer(question, query, "\n".join(lines).strip(), False, citations, shown)
@@ -744,8 +740,8 @@ class Answerer:
             if p.row not in cited:
                 cited[p.row] = Citation(len(cited) + 1, p.hit, "")
                 quotes[p.row] = []
-            quotes[p.row].append(_display(p.text))
-            return f"{_display(p.text)} [{cited[p.row].n}]"
+            quotes[p.row].append(quoted(p.text))
+            return f"{quoted(p.text)} [{cited[p.row].n}]"
 
         def render(items: list[_Picked]) -> list[str]:
             out: list[str] = []

@@ -141,7 +141,6 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 _MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
-_LIST_MARKER = re.compile(r"^(•|\([a-z]\))\s+")
 
 
 def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
@@ -155,7 +154,7 @@ def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
 
 def faithfulness_violations(answer) -> list[str]:
     """What breaks 'every marked sentence is a verbatim sentence of the passage it cites'."""
-    from .sentences import split_sentences
+    from .sentences import quoted, split_sentences
 
     def norm(text: str) -> str:
         return " ".join(text.split())
@@ -171,7 +170,7 @@ def faithfulness_violations(answer) -> list[str]:
             continue
         used.add(n)
         passage = by_n[n].hit.passage
-        verbatim = {norm(_LIST_MARKER.sub("", s.text)) for s in split_sentences(passage.text)}
+        verbatim = {norm(quoted(s.text)) for s in split_sentences(passage.text)}
         verbatim |= {norm(line) for line in passage.text.split("\n")}  # a table row is a line
         if norm(sentence) not in verbatim:
             problems.append(f"[{n}] is not a sentence of {passage.id}: {sentence!r}")

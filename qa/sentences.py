@@ -10,9 +10,12 @@ What it does not do: clean or change text, or decide which sentences matter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sentencex import segment
+
+_LIST_MARKER = re.compile(r"^(•|\([a-z]\))\s+")
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,8 @@ def split_sentences(text: str) -> list[Sentence]:
         for s, e in pieces:
             out.append(Sentence(line_start + s, line_start + e, line[s:e]))
     return out
+
+
+def quoted(sentence: str) -> str:
+    """A sentence as an answer quotes it: a list marker ('• ', '(a) ') is the list's, not the sentence's."""
+    return _LIST_MARKER.sub("", sentence)

@@ -207,14 +207,14 @@ def _check_text(text: str, what: str) -> None:
 
 def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Where each quoted sentence stands in the passage text (quotes are verbatim sentences)."""
-    from qa.sentences import split_sentences
+    from qa.sentences import quoted, split_sentences
 
     spans = []
     wanted = set()
     for s in split_sentences(quote):
         wanted.add(" ".join(s.text.split()))
     for s in split_sentences(text):
-        shown = re.sub(r"^(•|\([a-z]\))\s+", "", s.text)
+        shown = quoted(s.text)
         if " ".join(shown.split()) in wanted or " ".join(s.text.split()) in wanted:
             spans.append((s.end - len(shown), s.end))
     if not spans:  # a judgement-table row is a line, not a sentence
