@@ -24,7 +24,7 @@ import numpy as np
 
 from .corpus import Report
 from .glossary import load_glossary, matching_terms
-from .retrieve import Filters, Hit, Retriever, citation_name, passage_url
+from .retrieve import Filters, Hit, Retriever, citation_name, passage_url, require_text
 from .sentences import quoted
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
@@ -186,15 +186,6 @@ YEAR_ONLY = re.compile(
     r"^(?:(?:in|for|during|from|by|back in|about)\s+)?(?:the\s+)?((?:19|20)\d\d)"
     r"(?:\s+(?:report|inspection|paper|plan|assessment|visit|one))?[\s?.!]*$", re.I)
 REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
-
-
-def _require_unicode(text: str) -> None:
-    from .retrieve import QueryError
-
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QueryError("the question contains characters that are not valid text (check its encoding)") from None
 
 
 SCOPE_WORDS = re.compile(
@@ -472,7 +463,7 @@ class Answerer:
             raise QueryError("the question is empty")
         history = tuple(" ".join(h.split()) for h in (history or ()) if h and h.strip())
         for text in (question, *history):
-            _require_unicode(text)
+            require_text(text, "the question")
         query = standalone_query(question, history)
         broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
         depth = self.settings.candidates_broad if broad else self.settings.candidates

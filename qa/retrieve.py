@@ -29,6 +29,15 @@ class QueryError(ValueError):
     """A search request that cannot be run as given; the message says why."""
 
 
+def require_text(text: str, what: str = "the query") -> None:
+    """Refuse text that is not valid Unicode (a lone surrogate, a mis-decoded CLI argument):
+    no tokenizer or model can take it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError(f"{what} contains characters that are not valid text (check its encoding)") from None
+
+
 @dataclass(frozen=True)
 class Filters:
     doc_ids: tuple[str, ...] = ()
@@ -229,10 +238,7 @@ class Retriever:
         query = (query or "").strip()
         if not query:
             raise QueryError("the query is empty")
-        try:
-            query.encode("utf-8")
-        except UnicodeEncodeError:
-            raise QueryError("the query contains characters that are not valid text (check its encoding)") from None
+        require_text(query)
         if not isinstance(k, int) or k < 1 or k > 100:
             raise QueryError("k must be a whole number from 1 to 100")
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)

@@ -140,7 +140,6 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
             raise BadRequest("the query parameter q is required")
         if len(query) > MAX_QUESTION:
             raise BadRequest(f"the query is too long (at most {MAX_QUESTION} characters)")
-        _check_text(query, "the query")
         try:
             k = int(request.args.get("k", 10))
         except ValueError:
@@ -165,14 +164,11 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
             raise BadRequest("'question' must be a non-empty string")
         if len(question) > MAX_QUESTION:
             raise BadRequest(f"the question is too long (at most {MAX_QUESTION} characters)")
-        _check_text(question, "the question")
         history = body.get("history", [])
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise BadRequest("'history' must be a list of earlier questions (strings)")
         if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION for h in history):
             raise BadRequest(f"'history' holds at most {MAX_HISTORY} questions of {MAX_QUESTION} characters")
-        for h in history:
-            _check_text(h, "a history question")
         unknown = set(body) - {"question", "history", "filters"}
         if unknown:
             raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -195,14 +191,6 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
 
     app.extensions["reportqa"] = {"index": index, "answerer": answerer}
     return app
-
-
-def _check_text(text: str, what: str) -> None:
-    """Refuse text that is not valid Unicode (lone surrogates cannot be tokenised or encoded)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadRequest(f"{what} contains characters that are not valid Unicode") from None
 
 
 def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
