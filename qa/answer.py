@@ -287,6 +287,7 @@ class _Picked:
     score: float
     text: str
     concern: bool = False
+    sentence: int = -1  # row of index.sentence_vectors, where known
 
 
 def _judgement_line(index, report: Report, section: str) -> tuple[int, int, int] | None:
@@ -609,15 +610,15 @@ class Answerer:
             if not filters.allows(report):
                 continue
             listed = bool(IMPROVEMENT_LIST.search(p.section) or IMPROVEMENT_LIST.search(p.text.split("\n")[0]))
-            _, spans = self.index.sentences_of(row)
-            for k, (_, s, e) in enumerate(spans):
+            ids, spans = self.index.sentences_of(row)
+            for k, (sentence, (_, s, e)) in enumerate(zip(ids, spans)):
                 text = p.text[int(s):int(e)]
                 if re.search(r"[:;]$|\binclude$", text.strip()):
                     continue  # a list's lead-in says nothing of its own
                 recommendation = p.text.startswith("Action ") and k == 0  # a 2014 area for improvement
                 if CONCERN.search(text) or recommendation or (listed and text.startswith(("•", "("))):
                     hit = Hit(p, report, 0.0, None, None)
-                    out.append(_Picked(hit, row, int(s), int(e), 0.0, text, True))
+                    out.append(_Picked(hit, row, int(s), int(e), 0.0, text, True, int(sentence)))
         return out
 
     def _themes(self, query: str, qvec: np.ndarray, filters) -> list[list[_Picked]]:
@@ -626,9 +627,7 @@ class Answerer:
         if not concerns:
             return []
         generic = self._generic
-        starts = {row: [int(s) for _, s, _ in self.index.sentences_of(row)[1]] for row in {p.row for p in concerns}}
-        ids = [int(self.index.sentences_of(p.row)[0][starts[p.row].index(p.start)]) for p in concerns]
-        vectors = self.index.sentence_vectors[ids]
+        vectors = self.index.sentence_vectors[[p.sentence for p in concerns]]
         asked = RECURRING.sub(" ", query)  # what is left once 'keeps coming back' is taken out
         # What the question is about keeps common words ('education'); tying two concerns does not.
         topic = _tokens(asked) - THEME_STOP - _tokens("get getting theme themes weakness weaknesses problem problems "
