@@ -128,11 +128,14 @@ def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, tmp_
     assert any("adoption panels" in p.text for p in rebuilt.passages)
 
 
+def _rewrite_manifest(index_dir, **fields) -> None:
+    """Pretend the published index was built differently (other code, another model)."""
+    path = index_dir / "current" / "manifest.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | fields))
+
+
 def test_an_index_built_by_other_indexing_code_is_stale(private_index):
-    manifest_path = private_index / "current" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["pipeline_sha256"] = "0" * 64
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(private_index, pipeline_sha256="0" * 64)
     with pytest.raises(IndexStale, match="indexing code changed.*run `reportqa index`"):
         load_index(private_index)
 
@@ -171,9 +174,6 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
 def test_an_index_built_with_another_model_is_stale(private_index):
     from qa.retrieve import Retriever
 
-    manifest_path = private_index / "current" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["model_sha256"] = "f" * 64
-    manifest_path.write_text(json.dumps(manifest))
+    _rewrite_manifest(private_index, model_sha256="f" * 64)
     with pytest.raises(IndexStale, match="embedding model changed"):
         Retriever(load_index(private_index))
