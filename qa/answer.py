@@ -470,9 +470,10 @@ class Answerer:
         depth = self.settings.candidates_broad if broad else self.settings.candidates
         given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         scope = self.implied_scope(query) if given == Filters() else None
-        hits = self.retriever.search(query, k=max(depth, 10), filters=scope or filters)
+        within = scope or given  # the filters in force, parsed once
+        hits = self.retriever.search(query, k=max(depth, 10), filters=within)
         if scope and not hits:
-            hits = self.retriever.search(query, k=max(depth, 10), filters=filters)
+            hits = self.retriever.search(query, k=max(depth, 10), filters=given)
         shown = hits[:10]
         outside = self._outside_collection(query)
         if outside:
@@ -482,12 +483,12 @@ class Answerer:
 
         qvec = encode_query(query)
         if RECURRING.search(query):
-            themes = self._themes(query, qvec, scope or filters)
+            themes = self._themes(query, qvec, within)
             if themes:
                 return self._compose_themes(question, query, shown, themes)
         rating = bool(RATING.search(query))
         if rating:
-            hits = hits[:depth] + self._judgement_tables(hits, qvec, scope or filters)
+            hits = hits[:depth] + self._judgement_tables(hits, qvec, within)
         q_tokens = _tokens(query)
         concepts = _concepts(query)
         change = bool(CHANGE.search(query))
@@ -601,9 +602,8 @@ class Answerer:
         limit = self.settings.theme_generic_share * len(self.index.passages)
         return frozenset(t for t, n in counts.items() if n > limit)
 
-    def _concerns(self, filters) -> list[_Picked]:
+    def _concerns(self, filters: Filters) -> list[_Picked]:
         """Every sentence that raises a concern or an area for improvement, in the reports in scope."""
-        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         out = []
         for row, p in enumerate(self.index.passages):
             report = self.index.reports[p.doc_id]
@@ -621,7 +621,7 @@ class Answerer:
                     out.append(_Picked(hit, row, int(s), int(e), 0.0, text, True, int(sentence)))
         return out
 
-    def _themes(self, query: str, qvec: np.ndarray, filters) -> list[list[_Picked]]:
+    def _themes(self, query: str, qvec: np.ndarray, filters: Filters) -> list[list[_Picked]]:
         """Concerns raised about more than one inspection, grouped into themes (strongest first)."""
         concerns = self._concerns(filters)
         if not concerns:
@@ -694,9 +694,8 @@ class Answerer:
         citations = [Citation(c.n, c.hit, " ".join(quotes[row])) for row, c in cited.items()]
         return Answer(question, query, "\n".join(lines).strip(), False, citations, shown)
 
-    def _judgement_tables(self, hits: list[Hit], qvec: np.ndarray, filters) -> list[Hit]:
+    def _judgement_tables(self, hits: list[Hit], qvec: np.ndarray, filters: Filters) -> list[Hit]:
         """The judgement tables of the reports in scope ('...care leavers: Good'), for rating questions."""
-        filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         have = {h.passage.id for h in hits}
         out = []
         for row, p in enumerate(self.index.passages):
