@@ -87,8 +87,9 @@ def pipeline_hash() -> str:
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("chunk.py", "sentences.py", "index.py", "corpus.py", "embed.py"):
-        digest.update((here / name).read_bytes())
+    files = sorted((here / "chunk").glob("*.py")) + [here / n for n in ("sentences.py", "index.py", "corpus.py", "embed.py")]
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
