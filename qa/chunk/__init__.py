@@ -22,6 +22,7 @@ Layouts handled:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..corpus import Report, read_source
@@ -31,9 +32,15 @@ from .clean import clean_inline
 from .drop import DROP_RULES, _drop, _lines
 from .model import Chunked, Dropped, Heading, Line, Passage, _Builder, _Draft
 from .patterns import _BULLET_LINE, _INLINE_NUMBER, _LONE_NUMBER, _TERMINAL, BULLET
+from .extract import PAGE_BREAK
+from .furniture import FURNITURE_RULES, strip_furniture
+from .ofsted import assemble_ofsted
+from .ofsted import render as render_ofsted
 from .pdftext import _assemble_pdf
 
-__all__ = ["BULLET", "DROP_RULES", "Chunked", "Dropped", "Heading", "Passage", "chunk_corpus", "chunk_report", "chunk_text", "clean_inline"]
+_GRADE_END = re.compile(r"(Outstanding|Good|Requires improvement(?: to be good)?|Inadequate)\s*$", re.I)
+
+__all__ = ["BULLET", "DROP_RULES", "FURNITURE_RULES", "Chunked", "Dropped", "Heading", "Passage", "chunk_corpus", "chunk_report", "chunk_text", "clean_inline"]
 
 
 def _render(draft: _Draft) -> str:
@@ -67,21 +74,35 @@ def _spans(lines: list[Line], source: str) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in merged)
 
 
+def _kind(draft: _Draft, text: str) -> str:
+    """The draft's kind; a plain table all of whose rows end in a grade is a judgement table."""
+    rows = text.splitlines()[1:]
+    if draft.kind == "table" and rows and all(_GRADE_END.search(r) for r in rows):
+        return "judgement table"
+    return draft.kind
+
+
 def chunk_text(report: Report, source: str) -> Chunked:
     """Cut one report's source text into passages (see the module docstring)."""
-    lines, dropped = _drop(_lines(source))
     builder = _Builder()
-    builder.dropped = dropped
-    if sum(1 for ln in lines if _LONE_NUMBER.match(ln.text)) >= 3:
-        _assemble_pdf(lines, builder)
+    render = _render
+    if PAGE_BREAK in source:  # the text of a PDF, page by page (qa.chunk.extract)
+        furniture = strip_furniture(source)
+        builder.dropped = furniture.dropped
+        assemble_ofsted(furniture, builder)
+        render = render_ofsted
     else:
-        _assemble_blocks(lines, builder)
+        lines, builder.dropped = _drop(_lines(source))
+        if sum(1 for ln in lines if _LONE_NUMBER.match(ln.text)) >= 3:
+            _assemble_pdf(lines, builder)
+        else:
+            _assemble_blocks(lines, builder)
 
     passages: list[Passage] = []
     used: Counter[str] = Counter()
     unnumbered = 0
     for draft in builder.drafts:
-        text = _render(draft).strip()
+        text = render(draft).strip()
         if not text:
             continue
         label = draft.label
@@ -104,6 +125,7 @@ def chunk_text(report: Report, source: str) -> Chunked:
                 end=spans[-1][1],
                 tokens=count_tokens(text),
                 position=len(passages),
+                kind=_kind(draft, text),
                 spans=spans,
             )
         )

@@ -108,6 +108,7 @@ def _assemble_blocks(lines: list[Line], builder: _Builder) -> None:
                     if owner is None:
                         # A list straight under a heading: each point is its own finding.
                         target = builder.new(None)
+                        target.kind = "improvement point" if "improve" in builder.section.lower() else "point"
                         target.parts.append([BULLET, [line]])
                     else:
                         owner.parts.append([BULLET, [line]])
@@ -188,6 +189,7 @@ def _table_block(block: list[Line], builder: _Builder, table: dict | None) -> di
         label = _ROW_LABEL.match(cells[0])
         if label:
             row = builder.new(label.group(1), line)
+            row.kind = "action row"
             table["row"], table["cells"] = row, [_cell_items(c) for c in cells[1:]]
         elif not cells[0].strip() and table.get("row") is not None:
             row = table["row"]
@@ -203,6 +205,7 @@ def _table_block(block: list[Line], builder: _Builder, table: dict | None) -> di
         else:
             if plain is None:
                 plain = builder.new(None)
+                plain.kind = "table"
             plain.lines.append(line)
             plain.parts.append([None, [Line(": ".join(clean_inline(c) for c in cells if c.strip()), line.start, line.end)]])
             continue

@@ -19,6 +19,7 @@ class Passage:
     end: int
     tokens: int
     position: int
+    kind: str = "paragraph"  # paragraph | summary | facts | judgement table | improvement point | point | footnote | action row | table
     spans: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict:
@@ -73,6 +74,7 @@ class _Draft:
     parts: list[list] = field(default_factory=list)  # [marker or None, [Line, ...]]
     lines: list[Line] = field(default_factory=list)
     text: str | None = None  # set when the text is rendered by a special layout (tables)
+    kind: str = "paragraph"
 
     def last_text(self) -> str:
         for _, part_lines in reversed(self.parts):

@@ -1,0 +1,188 @@
+"""Page furniture of a PDF's text: what is printed on the page but is not the report's text.
+
+What it does: given the text of a PDF (pages separated by form feeds, as `qa.chunk.extract`
+gives it), finds running headers and footers (lines repeated at the top or bottom of many pages,
+digits aside: "Inspection of Dorset local authority children's services / 17 to 21 March 2025 3"),
+page numbers, footnotes and their markers, a contents page, and the publisher's closing
+boilerplate (licence, copyright and address block), and returns the remaining lines of each page
+with every removal listed as a `Dropped` with its rule, so a test can prove nothing else is lost.
+
+    page_lines, dropped = strip_furniture(pdf_text)
+    -> [[Line("Inspection of Oxfordshire local", 0, 31), ...], ...], [Dropped("running header", ...), ...]
+
+Footnote texts are not thrown away: they come back in `Furniture.footnotes` (number, lines) so the
+layout can keep them as passages of their own; only the marker digits in the text are dropped.
+
+What it does not do: decide what a paragraph, heading or table is (`qa.chunk.ofsted`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .extract import PAGE_BREAK
+from .model import Dropped, Line
+
+FURNITURE_RULES: dict[str, str] = {
+    "running header": "a line repeated at the top of many pages (report title, inspection dates)",
+    "running footer": "a line repeated at the bottom of many pages",
+    "page number": "a page's number printed alone at its top or bottom",
+    "footnote marker": "the digit that points from the text to a footnote",
+    "contents": "the table of contents, which lists sections and page numbers",
+    "publisher boilerplate": "the publisher's standard closing text, licence notice, copyright and address",
+}
+
+_EDGE = 2  # lines looked at from the top and from the bottom of each page
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
+_FOOTNOTE = re.compile(r"^(\d{1,2})\s+(?=[A-Z‘'“(a-z])")
+_BOILERPLATE = re.compile(
+    r"^(The Office for Standards in Education, Children.s Services and Skills \(Ofsted\) regulates"
+    r"|Any complaints about the inspection or the report should be made"
+    r"|Ofsted is the Office for Standards in Education"
+    r"|If you would like a copy of this document in a different format)"
+)
+_COPYRIGHT = re.compile(r"^©\s*Crown copyright\s*\d{4}$")
+
+
+@dataclass
+class Furniture:
+    pages: list[list[Line]]  # each page's remaining (non-blank) lines, in order
+    dropped: list[Dropped] = field(default_factory=list)
+    footnotes: list[tuple[str, list[Line]]] = field(default_factory=list)
+
+
+def page_lines(text: str) -> list[list[Line]]:
+    """The non-blank lines of each page, with their offsets in `text`."""
+    pages: list[list[Line]] = []
+    pos = 0
+    for page in text.split(PAGE_BREAK):
+        lines: list[Line] = []
+        for raw in page.split("\n"):
+            if raw.strip():
+                lead = len(raw) - len(raw.lstrip())
+                lines.append(Line(raw.strip(), pos + lead, pos + lead + len(raw.strip())))
+            pos += len(raw) + 1
+        pages.append(lines)
+    return pages
+
+
+def _shape(text: str) -> str:
+    return _DIGITS.sub("#", text.lower())
+
+
+def _repeated_edges(pages: list[list[Line]]) -> tuple[set[str], set[str]]:
+    """Line shapes that recur at the top (or bottom) of at least 40% of pages, and of 2 or more."""
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for lines in pages:
+        tops.update({_shape(ln.text) for ln in lines[:_EDGE]})
+        bottoms.update({_shape(ln.text) for ln in lines[-_EDGE:]})
+    needed = max(2, int(0.4 * len(pages) + 0.5))
+    return {s for s, n in tops.items() if n >= needed}, {s for s, n in bottoms.items() if n >= needed}
+
+
+def _boilerplate_start(pages: list[list[Line]]) -> tuple[int, int] | None:
+    """(page, line) where the publisher's closing text begins, looked for on the last two pages."""
+    for p in range(max(0, len(pages) - 2), len(pages)):
+        for i, line in enumerate(pages[p]):
+            if _BOILERPLATE.match(line.text):
+                return p, i
+    return None
+
+
+def _footnotes(lines: list[Line]) -> tuple[list[tuple[str, list[Line]]], int]:
+    """Footnotes at the foot of a page: (number, lines) each, and where they begin.
+
+    A footnote is a line at the foot of the page starting with a number whose marker appears
+    earlier on the page, glued to a word ("board1") or on a line of its own."""
+    body = " ".join(ln.text for ln in lines)
+    found: list[tuple[str, list[Line]]] = []
+    start = len(lines)
+    for i in range(len(lines) - 1, 0, -1):
+        m = _FOOTNOTE.match(lines[i].text)
+        if not m:
+            continue
+        number = m.group(1)
+        earlier = " ".join(ln.text for ln in lines[:i])
+        if re.search(rf"(?<=[a-z’'\).,?])({number})(?=\s|$)", earlier) or any(ln.text == number for ln in lines[:i]):
+            found.insert(0, (number, lines[i:start]))
+            start = i
+    return (found, start) if found and body else ([], len(lines))
+
+
+def _marker_drops(lines: list[Line], numbers: set[str]) -> tuple[list[Line], list[Dropped]]:
+    """Remove footnote markers from the text: a lone marker line, or digits glued to a word."""
+    kept: list[Line] = []
+    dropped: list[Dropped] = []
+    for line in lines:
+        if line.text in numbers:
+            dropped.append(Dropped("footnote marker", line.start, line.end, line.text))
+            continue
+        m = re.search(r"(?<=[a-z’'\).,?])(\d{1,2})(?=\s|$)", line.text)
+        if m and m.group(1) in numbers:
+            cut = line.start + m.start()
+            dropped.append(Dropped("footnote marker", cut, cut + len(m.group(1)), m.group(1)))
+            text = line.text[: m.start()] + line.text[m.end():]
+            kept.append(Line(text, line.start, line.end))
+        else:
+            kept.append(line)
+    return kept, dropped
+
+
+def _without_contents(lines: list[Line], drop) -> list[Line]:
+    """A "Contents" line and the entries after it that end in a page number are dropped."""
+    for i, line in enumerate(lines):
+        if line.text.lower() == "contents":
+            j = i + 1
+            while j < len(lines) and re.search(r"\s\d{1,3}$", lines[j].text):
+                j += 1
+            if j - i >= 3:
+                drop("contents", lines[i:j])
+                return lines[:i] + lines[j:]
+    return lines
+
+
+def strip_furniture(text: str) -> Furniture:
+    """Split a PDF's text into pages of content lines and a list of what was dropped (see above)."""
+    pages = page_lines(text)
+    out = Furniture(pages=[])
+    tops, bottoms = _repeated_edges(pages)
+    tail = _boilerplate_start(pages)
+
+    def drop(rule: str, lines: list[Line]) -> None:
+        if lines:
+            out.dropped.append(Dropped(rule, lines[0].start, lines[-1].end, "\n".join(ln.text for ln in lines)))
+
+    for p, lines in enumerate(pages):
+        if tail is not None and p > tail[0]:
+            drop("publisher boilerplate", lines)
+            continue
+        if tail is not None and p == tail[0]:
+            drop("publisher boilerplate", lines[tail[1]:])
+            lines = lines[: tail[1]]
+        kept: list[Line] = []
+        for i, line in enumerate(lines):
+            at_top, at_bottom = i < _EDGE, i >= len(lines) - _EDGE
+            shape = _shape(line.text)
+            if (at_top or at_bottom) and _PAGE_NUMBER.match(line.text):
+                drop("page number", [line])
+            elif at_top and shape in tops:
+                drop("running header", [line])
+            elif at_bottom and shape in bottoms:
+                drop("running footer", [line])
+            elif _COPYRIGHT.match(line.text):
+                drop("publisher boilerplate", [line])
+            else:
+                kept.append(line)
+        kept = _without_contents(kept, drop)
+        notes, start = _footnotes(kept)
+        if notes:
+            out.footnotes.extend(notes)
+            kept, markers = _marker_drops(kept[:start], {n for n, _ in notes})
+            out.dropped.extend(markers)
+        out.pages.append(kept)
+    out.dropped.sort(key=lambda d: d.start)
+    return out
