@@ -17,7 +17,7 @@ What it does not do: generate or paraphrase text, or retrieve on its own (that i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -25,6 +25,9 @@ import numpy as np
 from .corpus import Report
 from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url, require_text
+from .judgements import JudgementRow
+from .places import held_councils, mentioned, normalise
+from .ratings import RatingAsk, matching_rows, rating_ask, table_line
 from .sentences import quoted
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
@@ -315,16 +318,6 @@ _COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "a
 
 
 @lru_cache(maxsize=1)
-def _authorities() -> tuple[str, ...]:
-    """English, Welsh, Scottish and Northern Irish authorities (qa/data/authorities.txt), longest first."""
-    from importlib import resources
-
-    text = resources.files("qa").joinpath("data/authorities.txt").read_text(encoding="utf-8")
-    names = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
-    return tuple(sorted(names, key=len, reverse=True))
-
-
-@lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
     """Whole English words of the embedding model's vocabulary: 'enough', 'leader', 'please'.
     A place or organisation the reports never mention is rarely one of them ('Buckinghamshire')."""
@@ -375,6 +368,12 @@ class Answerer:
         self._acronyms = {a.rstrip("s") for t in load_glossary() for a in t.acronyms} | {
             w.rstrip("s") for p in self.index.passages for w in re.findall(r"\b[A-Z]{2,}s?\b", p.text)}
         self.last_best_score: float | None = None  # of the last question answered, for calibration
+        self.held = held_councils(self.index.reports.values())  # council -> its reports' ids
+
+    def held_names(self, limit: int = 12) -> str:
+        names = sorted(a.display for a in self.held)
+        more = f" and {len(names) - limit} more (see /reports)" if len(names) > limit else ""
+        return ", ".join(names[:limit]) + more
 
     def _corpus_words(self) -> set[str]:
         words: set[str] = set()
@@ -425,10 +424,10 @@ class Answerer:
     def _outside_collection(self, query: str) -> str | None:
         reports = list(self.index.reports.values())
         places = sorted({r.authority for r in reports})
-        ours = " ".join(places).lower()
-        for name in _authorities():  # another council, even one named like a word ('Reading', 'Slough')
-            if name.lower() not in ours and re.search(r"(?<!^)(?<![.?!]\s)\b" + re.escape(name) + r"\b", query):
-                return f"The reports in this collection are about {', '.join(places)}; none of them covers {name}."
+        outside = [c.display for c in mentioned(query) if c not in self.held]
+        if outside:  # another English council, even one named like a word ('Reading', 'Slough')
+            return (f"The collection holds no report about {' or '.join(outside)}; "
+                    f"it holds reports about {self.held_names()}.")
         letters = [c for c in query if c.isalpha()]
         shouting = letters and sum(c.isupper() for c in letters) > 0.6 * len(letters)
         names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", query)  # Buckinghamshire
@@ -469,13 +468,22 @@ class Answerer:
         broad = bool(BROAD.search(query)) or len(_content_words(query)) <= 2
         depth = self.settings.candidates_broad if broad else self.settings.candidates
         given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        given.check(self.index.reports)
+        councils = [c for c in mentioned(query) if c in self.held]
+        outside = self._outside_collection(query)
+        ask = rating_ask(query, councils) if not outside else None
+        if ask is not None:
+            rows = [r for r in matching_rows(self.index, ask) if given.allows(self.index.reports[r.doc_id])]
+            if rows:
+                return self._compose_ratings(question, query, ask, rows)
         scope = self.implied_scope(query) if given == Filters() else None
         within = scope or given  # the filters in force, parsed once
+        if councils and not given.authorities:  # "... care leavers in Dorset": Dorset's reports only
+            within = replace(within, authorities=tuple(c.name for c in councils))
         hits = self.retriever.search(query, k=max(depth, 10), filters=within)
         if scope and not hits:
             hits = self.retriever.search(query, k=max(depth, 10), filters=given)
         shown = hits[:10]
-        outside = self._outside_collection(query)
         if outside:
             return self._abstain(question, query, shown, outside)
         if not hits:
@@ -755,6 +763,8 @@ class Answerer:
             sections = {p.hit.passage.section for p in items}
             grades = {_grade(s) for s in sections} - {None}
             lead = f"{r.short_title} — {r.kind}, {r.date}"
+            if normalise(r.authority) not in normalise(r.short_title):  # every group names its council
+                lead = f"{r.authority}: {lead}"
             if r.kind != "inspection report" and about_inspectors:
                 lead += " (a secondary source: what the council or press reported)"
             if len(sections) == 1 and grades:
@@ -790,6 +800,35 @@ class Answerer:
         for row, c in cited.items():
             citations.append(Citation(c.n, c.hit, " ".join(quotes[row])))
         citations.sort(key=lambda c: c.n)
+        return Answer(question, query, "\n".join(lines).strip(), False, citations, shown)
+
+    def _compose_ratings(self, question: str, query: str, ask: RatingAsk, rows: list[JudgementRow]) -> Answer:
+        """One group per inspection, oldest first: its judgements, each quoted from its judgement
+        table and cited to it (see `qa.ratings`)."""
+        citations: list[Citation] = []
+        lines: list[str] = []
+        if ask.grade:
+            area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
+            lines.append(f"Inspections in this collection graded {ask.grade} for {area}: {len(rows)}.")
+            lines.append("")
+        for row in rows:
+            if row.passage_id is None:
+                continue
+            passage = self.index.passages[self.index.by_id[row.passage_id]]
+            report = self.index.reports[row.doc_id]
+            grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
+            quoted_lines = [line for g in grades if (line := table_line(passage.text, g.name))]
+            if not quoted_lines:
+                continue
+            n = len(citations) + 1
+            citations.append(Citation(n, Hit(passage, report, 0.0, None, None), " ".join(quoted_lines)))
+            when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
+            lines.append(f"{row.authority}: {report.short_title} — {row.framework or report.kind}, {when}")
+            lines.extend(f"- {line} [{n}]" for line in quoted_lines)
+            lines.append("")
+        if not citations:
+            return self._abstain(question, query, [], "No report in this collection has judgements that answer this.")
+        shown = [c.hit for c in citations][:10]
         return Answer(question, query, "\n".join(lines).strip(), False, citations, shown)
 
     def _abstain(self, question: str, query: str, shown: list[Hit], reason: str) -> Answer:

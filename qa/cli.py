@@ -108,7 +108,7 @@ def cmd_index(args) -> int:
             print(f"reportqa: {str(exc).split(': run')[0]}; building ...", file=sys.stderr)
     started = time.time()
     settings = BuildSettings(index_type=args.index_type, context=not args.no_context)
-    build = build_index(args.corpus, args.index, settings)
+    build = build_index(args.corpus, args.index, settings, log=lambda m: print(m, file=sys.stderr))
     m = load_index(args.index, args.corpus).manifest
     print(
         f"Indexed {m['passages']} passages of {m['reports']} reports "
@@ -119,7 +119,70 @@ def cmd_index(args) -> int:
 
 
 def _filters(args) -> dict:
-    return {"doc": args.doc or [], "kind": args.kind or [], "year_from": args.year_from, "year_to": args.year_to}
+    return {"doc": args.doc or [], "kind": args.kind or [], "year_from": args.year_from, "year_to": args.year_to,
+            "authority": args.authority or []}
+
+
+def _reindex(args) -> None:
+    """After the corpus changed: an incremental build that embeds only what is new."""
+    import time
+
+    from .index import build_index, load_index
+
+    if args.no_index:
+        print("reportqa: the index was not updated (--no-index): run `reportqa index`", file=sys.stderr)
+        return
+    started = time.time()
+    build_index(args.corpus, args.index, log=lambda m: print(m, file=sys.stderr))
+    m = load_index(args.index, args.corpus).manifest
+    print(f"Index updated: {m['passages']} passages of {m['reports']} reports; "
+          f"{m['embedded_reports']} report(s) embedded in {time.time() - started:.1f} s")
+
+
+def cmd_add(args) -> int:
+    from .add import Overrides, add_paths
+
+    fields = {k: v for k, v in (("publisher", args.publisher),) if v}
+    overrides = Overrides(kind=args.kind, authority=args.authority, date=args.date, title=args.title, fields=fields)
+    outcomes = add_paths(args.paths, args.corpus, overrides)
+    for o in outcomes:
+        stream = sys.stderr if o.status == "refused" else sys.stdout
+        word = {"added": "added", "duplicate": "skipped", "refused": "refused"}[o.status]
+        print(f"{word:8} {o.path}: {o.detail}", file=stream)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "refused")}
+    print(f"{counts['added']} added, {counts['duplicate']} already held, {counts['refused']} refused")
+    if counts["added"]:
+        _reindex(args)
+    return 1 if counts["refused"] else 0
+
+
+def cmd_remove(args) -> int:
+    from .add import remove_report
+
+    report = remove_report(args.doc_id, args.corpus, delete_file=not args.keep_file)
+    print(f"removed {report.id} ({report.short_title})" + ("" if args.keep_file else f" and its file {report.file}"))
+    _reindex(args)
+    return 0
+
+
+def cmd_judgements(args) -> int:
+    from .judgements import judgement_rows
+
+    rows = judgement_rows(_index(args), args.authority, args.year_from, args.year_to)
+    if args.json:
+        json.dump([r.to_dict() for r in rows], sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not rows:
+        print("No report with judgements matches.")
+    for r in rows:
+        dates = f"{r.inspection_start} to {r.inspection_end}" if r.inspection_start else str(r.year)
+        print(_style(f"{r.authority} · {r.framework or 'inspection'} · {dates}", "1") + f"  ({r.doc_id})")
+        for g in r.judgements:
+            print(f"   {g.grade:<22} {g.name}")
+        if r.passage_id:
+            print(f"   cited: {r.passage_id}")
+    return 0
 
 
 def cmd_search(args) -> int:
@@ -211,6 +274,7 @@ def _add_filter_options(p: argparse.ArgumentParser) -> None:
                    help="only this kind of report (repeatable)")
     p.add_argument("--year-from", type=int, metavar="YEAR", help="only reports from this year on")
     p.add_argument("--year-to", type=int, metavar="YEAR", help="only reports up to this year")
+    p.add_argument("--authority", action="append", metavar="COUNCIL", help="only reports about this council (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,6 +299,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-context", action="store_true", help="embed passages without report and section context")
     p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("add", parents=[corpus_option], help="add report files (PDF, text, HTML) or folders of them, then update the index")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--kind", choices=["inspection report", "council paper", "news article"], help="the kind, where the file does not show it")
+    p.add_argument("--authority", help="the council, where the file does not name it")
+    p.add_argument("--date", help="publication date (YYYY, YYYY-MM or YYYY-MM-DD), where the file does not show it")
+    p.add_argument("--title", help="the title, where the file's first line is not it")
+    p.add_argument("--publisher", help="who published it")
+    p.add_argument("--no-index", action="store_true", help="do not update the index now")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", parents=[corpus_option], help="take a report out of the corpus and the index")
+    p.add_argument("doc_id", metavar="ID")
+    p.add_argument("--keep-file", action="store_true", help="leave the report's file in the corpus folder")
+    p.add_argument("--no-index", action="store_true", help="do not update the index now")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("judgements", parents=[corpus_option], help="every report's judgements and grades, each cited")
+    p.add_argument("--authority", help="only this council")
+    p.add_argument("--year-from", type=int, metavar="YEAR", help="only inspections from this year on")
+    p.add_argument("--year-to", type=int, metavar="YEAR", help="only inspections up to this year")
+    p.add_argument("--json", action="store_true", help="print JSON rows")
+    _add_index_options(p)
+    p.set_defaults(func=cmd_judgements)
 
     p = sub.add_parser("search", parents=[corpus_option], help="find the passages that best match a query")
     p.add_argument("query")

@@ -1,8 +1,10 @@
 """The corpus: report files plus a catalogue describing each of them.
 
 What it does: loads `corpus/catalogue.toml`, validates every entry (required fields, unique ids,
-known kinds, ISO dates, the source file exists) and returns `Report` records; reads a report's
-source text; computes a content hash of the whole corpus so the index can tell when it is stale.
+known kinds, ISO dates, the source file exists; the optional report facts an inspection report
+carries: framework, inspection dates, publication date, lead inspector, judgements) and returns
+`Report` records; reads a report's source text (a PDF's through `qa.chunk.extract`); computes a
+content digest of each report and of the whole corpus so the index can tell what changed.
 
 What it does not do: parse or clean report text (that is `qa.chunk`), or fetch anything.
 Errors name the catalogue entry and the problem, so a user adding a report can fix it.
@@ -11,6 +13,7 @@ Errors name the catalogue entry and the problem, so a user adding a report can f
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tomllib
@@ -21,6 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_NAME = "catalogue.toml"
 KINDS = ("inspection report", "council paper", "news article")
 REQUIRED = ("id", "title", "short_title", "publisher", "kind", "date", "about", "authority", "file")
+# Facts read from an inspection report by `reportqa add` (qa.chunk.facts); a user may correct them.
+OPTIONAL_TEXT = ("framework", "inspection_start", "inspection_end", "published", "lead_inspector")
+GRADES = ("outstanding", "good", "requires improvement", "inadequate", "adequate", "not judged")  # adequate: 2013 only
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -40,13 +46,29 @@ class Report:
     about: str
     authority: str
     file: str
+    framework: str = ""
+    inspection_start: str = ""  # ISO dates, as the report prints them
+    inspection_end: str = ""
+    published: str = ""
+    lead_inspector: str = ""
+    judgements: tuple[tuple[str, str], ...] = ()  # (judgement as the report names it, grade)
 
     @property
     def year(self) -> int:
         return int(self.date[:4])
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"year": self.year}
+        data = asdict(self) | {"year": self.year}
+        data["judgements"] = [{"name": n, "grade": g} for n, g in self.judgements]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        """The inverse of `asdict` (as the index stores reports)."""
+        known = {f: data[f] for f in REQUIRED + OPTIONAL_TEXT if f in data}
+        judgements = tuple((j[0], j[1]) if isinstance(j, (list, tuple)) else (j["name"], j["grade"])
+                           for j in data.get("judgements", ()))
+        return cls(**known, judgements=judgements)
 
 
 def default_corpus_dir() -> Path:
@@ -69,6 +91,30 @@ def _check_date(value: object, where: str) -> str:
     return value
 
 
+def _check_facts(entry: dict, where: str) -> dict:
+    """The optional report facts of an entry, validated: text fields, ISO dates, judgement rows."""
+    facts: dict = {}
+    for name in OPTIONAL_TEXT:
+        value = entry.get(name, "")
+        if not isinstance(value, str):
+            raise CatalogueError(f"{where}: {name} must be text")
+        if value and name != "framework" and name != "lead_inspector":
+            _check_date(value, f"{where}: {name}")
+        facts[name] = value.strip()
+    rows = entry.get("judgements", [])
+    if not isinstance(rows, list):
+        raise CatalogueError(f"{where}: judgements must be a list of {{name = ..., grade = ...}}")
+    judgements = []
+    for row in rows:
+        if not isinstance(row, dict) or set(row) != {"name", "grade"} or not all(isinstance(v, str) for v in row.values()):
+            raise CatalogueError(f"{where}: each judgement must be {{name = \"...\", grade = \"...\"}}, not {row!r}")
+        if row["grade"].lower() not in GRADES:
+            raise CatalogueError(f"{where}: grade {row['grade']!r} is not one of {', '.join(GRADES)}")
+        judgements.append((row["name"].strip(), row["grade"].lower()))
+    facts["judgements"] = tuple(judgements)
+    return facts
+
+
 def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
     """Read and validate the catalogue; reports come back in catalogue order."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
@@ -89,9 +135,10 @@ def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
         missing = [f for f in REQUIRED if not isinstance(entry.get(f), str) or not entry[f].strip()]
         if missing:
             raise CatalogueError(f"{where}: missing or empty field(s): {', '.join(missing)}")
-        unknown = sorted(set(entry) - set(REQUIRED))
+        unknown = sorted(set(entry) - set(REQUIRED) - set(OPTIONAL_TEXT) - {"judgements"})
         if unknown:
             raise CatalogueError(f"{where}: unknown field(s): {', '.join(unknown)}")
+        facts = _check_facts(entry, where)
         if not _ID.match(entry["id"]):
             raise CatalogueError(f"{where}: id must be a lower-case slug like 'ofsted-ilacs-2024'")
         if entry["id"] in seen:
@@ -103,25 +150,45 @@ def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
         source = corpus_dir / entry["file"]
         if Path(entry["file"]).name != entry["file"] or not source.is_file():
             raise CatalogueError(f"{where}: source file {entry['file']!r} not found in {corpus_dir}")
-        reports.append(Report(**{f: entry[f].strip() for f in REQUIRED}))
+        reports.append(Report(**{f: entry[f].strip() for f in REQUIRED}, **facts))
     return reports
 
 
 def read_source(report: Report, corpus_dir: Path | str | None = None) -> str:
-    """The report's text as stored (UTF-8; a byte-order mark is not text), so spans index into it."""
+    """The report's text, so spans index into it: a text file as stored (UTF-8; a byte-order mark
+    is not text), a PDF's text as `qa.chunk.extract.pdf_text` gives it (pages split by form feeds)."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     path = corpus_dir / report.file
+    if path.suffix.lower() == ".pdf":
+        from .chunk.extract import UnreadableReport, pdf_text
+
+        try:
+            return pdf_text(path)
+        except UnreadableReport as exc:
+            raise CatalogueError(f"{report.file} ({report.id!r}) cannot be read: {exc}") from None
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogueError(f"{report.file} ({report.id!r}) is not UTF-8 text: {exc}") from None
 
 
+def report_digest(report: Report, corpus_dir: Path | str | None = None) -> str:
+    """sha256 of one report's file and catalogue entry: what its passages and vectors depend on."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    digest = hashlib.sha256(json.dumps(report.to_dict(), sort_keys=True).encode() + b"\0")
+    digest.update((corpus_dir / report.file).read_bytes())
+    return digest.hexdigest()
+
+
+def report_digests(corpus_dir: Path | str | None = None) -> dict[str, str]:
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    return {r.id: report_digest(r, corpus_dir) for r in load_catalogue(corpus_dir)}
+
+
 def corpus_hash(corpus_dir: Path | str | None = None) -> str:
     """sha256 over the catalogue and every catalogued file, in catalogue order."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     digest = hashlib.sha256((corpus_dir / CATALOGUE_NAME).read_bytes())
-    for report in load_catalogue(corpus_dir):
-        digest.update(report.file.encode() + b"\0")
-        digest.update((corpus_dir / report.file).read_bytes())
+    for doc_id, report_sha in report_digests(corpus_dir).items():
+        digest.update(f"{doc_id}\0{report_sha}\0".encode())
     return digest.hexdigest()

@@ -26,13 +26,13 @@ import numpy as np
 
 from .chunk import Passage, chunk_report
 from .embed import MODEL_PACKAGE
-from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue
+from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue, report_digest
 from .sentences import split_sentences
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 CURRENT = "current"
 INDEX_TYPES = ("flat", "hnsw", "ivf")
-FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "sentences.npy", "sentence_spans.npy")
+FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy")
 
 
 class IndexProblem(Exception):
@@ -66,6 +66,7 @@ class Index:
     passages: list[Passage]
     faiss: object
     unit_passage: np.ndarray  # passage row of each FAISS vector
+    unit_vectors: np.ndarray  # the FAISS vectors themselves, for reuse by an incremental build
     sentence_vectors: np.ndarray  # one unit vector per sentence
     sentence_spans: np.ndarray  # (passage row, start, end) of each sentence in its passage text
     bm25: object
@@ -172,17 +173,94 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@dataclass
+class _Part:
+    """One report's share of the index: its passages, their unit and sentence vectors (rows local)."""
+
+    passages: list[Passage]
+    unit_rows: np.ndarray  # local passage row of each unit
+    unit_vectors: np.ndarray
+    spans: np.ndarray  # (local passage row, start, end) of each sentence
+    sentence_vectors: np.ndarray
+
+
+def _reusable(index_dir: Path, settings: BuildSettings) -> Index | None:
+    """The published build, if its vectors can be reused: same format, model, code and settings."""
+    from .embed import model_hash
+
+    try:
+        previous = load_index(index_dir, check_stale=False)
+    except IndexProblem:
+        return None
+    m = previous.manifest
+    same = (
+        m.get("pipeline_sha256") == pipeline_hash()
+        and m.get("model_sha256") == model_hash()
+        and m.get("settings") == asdict(settings)
+        and isinstance(m.get("report_sha256"), dict)
+    )
+    return previous if same else None
+
+
+def _part_from(previous: Index, doc_id: str) -> _Part:
+    rows = np.array([i for i, p in enumerate(previous.passages) if p.doc_id == doc_id], dtype=np.int64)
+    lo = int(rows[0]) if len(rows) else 0
+    units = np.isin(previous.unit_passage, rows)
+    sentences = np.isin(previous.sentence_spans[:, 0], rows)
+    spans = previous.sentence_spans[sentences].copy()
+    spans[:, 0] -= lo
+    return _Part(
+        passages=[previous.passages[i] for i in rows],
+        unit_rows=previous.unit_passage[units].astype(np.int64) - lo,
+        unit_vectors=previous.unit_vectors[units],
+        spans=spans,
+        sentence_vectors=previous.sentence_vectors[sentences],
+    )
+
+
+def _new_parts(reports: list[Report], corpus_dir: Path, all_reports: dict[str, Report], settings: BuildSettings,
+               progress: bool | None) -> list[_Part]:
+    """Chunk and embed the given reports, in one batch of units and one of sentences."""
+    from .embed import encode
+
+    chunked = [chunk_report(r, corpus_dir).passages for r in reports]
+    units = [embedding_units(ps, all_reports, settings) for ps in chunked]
+    spans = [[(row, s.start, s.end) for row, p in enumerate(ps) for s in split_sentences(p.text)] for ps in chunked]
+    def vectors(texts: list[str]) -> np.ndarray:
+        return encode(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    unit_vectors = vectors([t for us in units for _, t in us])
+    sentence_vectors = vectors([ps[row].text[a:b] for ps, ss in zip(chunked, spans) for row, a, b in ss])
+    parts, u, v = [], 0, 0
+    for ps, us, ss in zip(chunked, units, spans):
+        parts.append(_Part(
+            passages=ps,
+            unit_rows=np.array([row for row, _ in us], dtype=np.int64),
+            unit_vectors=unit_vectors[u : u + len(us)],
+            spans=np.array(ss, dtype=np.int64).reshape(-1, 3),
+            sentence_vectors=sentence_vectors[v : v + len(ss)],
+        ))
+        u, v = u + len(us), v + len(ss)
+    return parts
+
+
 def build_index(
     corpus_dir: Path | str | None = None,
     index_dir: Path | str | None = None,
     settings: BuildSettings = BuildSettings(),
     *,
     progress: bool | None = None,
+    incremental: bool = True,
+    log=lambda message: None,
 ) -> Path:
-    """Build the whole index and publish it as `index_dir/current`; returns the build folder."""
+    """Build the index and publish it as `index_dir/current`; returns the build folder.
+
+    Incremental: the passages and vectors of every report whose file and catalogue entry are
+    unchanged since the published build are reused; only new or changed reports are chunked and
+    embedded. FAISS and BM25 are rebuilt over the whole, which takes seconds."""
     import faiss
 
-    from .embed import MODEL_NAME, encode, model_hash
+    from .embed import MODEL_NAME, model_hash
 
     if settings.index_type not in INDEX_TYPES:
         raise ValueError(f"unknown index type {settings.index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
@@ -192,24 +270,33 @@ def build_index(
     hash_before = corpus_hash(corpus_dir)
     catalogue = load_catalogue(corpus_dir)
     reports = {r.id: r for r in catalogue}
-    passages = [p for r in catalogue for p in chunk_report(r, corpus_dir).passages]
+    digests = {r.id: report_digest(r, corpus_dir) for r in catalogue}
+    previous = _reusable(index_dir, settings) if incremental else None
+    kept = {d for d, sha in digests.items() if previous and previous.manifest["report_sha256"].get(d) == sha}
+    fresh = [r for r in catalogue if r.id not in kept]
+    log(f"reportqa: {len(kept)} report(s) unchanged, {len(fresh)} to chunk and embed")
+    made = dict(zip((r.id for r in fresh), _new_parts(fresh, corpus_dir, reports, settings, progress)))
+    parts = [_part_from(previous, r.id) if r.id in kept else made[r.id] for r in catalogue]
+
+    passages = [p for part in parts for p in part.passages]
     if not passages:
         raise IndexProblem(f"the corpus at {corpus_dir} has no passages to index")
-
-    units = embedding_units(passages, reports, settings)
-    unit_vectors = encode([t for _, t in units], progress=progress)
-    spans = [(row, s.start, s.end) for row, p in enumerate(passages) for s in split_sentences(p.text)]
-    sentence_vectors = encode([passages[row].text[s:e] for row, s, e in spans], progress=progress)
+    offsets = np.cumsum([0] + [len(part.passages) for part in parts[:-1]])
+    unit_rows = np.concatenate([part.unit_rows + off for part, off in zip(parts, offsets)]).astype(np.int32)
+    unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)]).astype(np.float32)
+    spans = np.concatenate([part.spans + np.array([off, 0, 0]) for part, off in zip(parts, offsets)]).astype(np.int32)
+    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)]).astype(np.float32)
     bm25 = _bm25([bm25_text(p, reports[p.doc_id]) for p in passages])
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
     build.mkdir()
     try:
         faiss.write_index(_faiss_index(unit_vectors, settings.index_type), str(build / "units.faiss"))
-        np.save(build / "units.npy", np.array([row for row, _ in units], dtype=np.int32))
+        np.save(build / "units.npy", unit_rows)
+        np.save(build / "unit_vectors.npy", unit_vectors)
         np.save(build / "sentences.npy", sentence_vectors)
-        np.save(build / "sentence_spans.npy", np.array(spans, dtype=np.int32).reshape(-1, 3))
+        np.save(build / "sentence_spans.npy", spans.reshape(-1, 3))
         bm25.save(str(build / "bm25"), show_progress=False)
         store = {
             "reports": [asdict(r) for r in catalogue],
@@ -225,12 +312,14 @@ def build_index(
             "model_sha256": model_hash(),
             "dimension": int(unit_vectors.shape[1]),
             "corpus_sha256": hash_before,
+            "report_sha256": digests,
             "pipeline_sha256": pipeline_hash(),
             "corpus_dir": str(corpus_dir.resolve()),
             "reports": len(catalogue),
             "passages": len(passages),
-            "units": len(units),
+            "units": len(unit_rows),
             "sentences": len(spans),
+            "embedded_reports": len(fresh),
             "settings": asdict(settings),
             "versions": _versions(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -288,10 +377,11 @@ def load_index(
             if (path / name).stat().st_size != size:
                 raise IndexCorrupt(f"the index file {path / name} is damaged (size changed): {fix}")
         store = json.loads((path / "passages.json").read_text(encoding="utf-8"))
-        reports = {r["id"]: Report(**r) for r in store["reports"]}
+        reports = {r["id"]: Report.from_dict(r) for r in store["reports"]}
         passages = [Passage(**(p | {"spans": tuple(map(tuple, p["spans"]))})) for p in store["passages"]]
         vectors = faiss.read_index(str(path / "units.faiss"))
         unit_passage = np.load(path / "units.npy")
+        unit_vectors = np.load(path / "unit_vectors.npy", mmap_mode="r")
         sentence_vectors = np.load(path / "sentences.npy")
         sentence_spans = np.load(path / "sentence_spans.npy")
         bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
@@ -301,7 +391,7 @@ def load_index(
         raise IndexCorrupt(f"the index in {path} cannot be read ({type(exc).__name__}: {exc}): {fix}") from None
     consistent = (
         len(passages) == manifest["passages"]
-        and vectors.ntotal == len(unit_passage) == manifest["units"]
+        and vectors.ntotal == len(unit_passage) == len(unit_vectors) == manifest["units"]
         and len(sentence_vectors) == len(sentence_spans) == manifest["sentences"]
         and vectors.d == manifest["dimension"]
     )
@@ -319,7 +409,7 @@ def load_index(
                 f"the corpus in {corpus_dir} changed since the index was built on {manifest['built_at']}: "
                 "run `reportqa index` to rebuild it"
             )
-    return Index(path, manifest, reports, passages, vectors, unit_passage, sentence_vectors, sentence_spans, bm25)
+    return Index(path, manifest, reports, passages, vectors, unit_passage, unit_vectors, sentence_vectors, sentence_spans, bm25)
 
 
 def ensure_index(

@@ -21,6 +21,7 @@ from .chunk import Passage
 from .corpus import KINDS, Report
 from .glossary import expansion
 from .index import Index
+from .places import same_council
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -44,6 +45,7 @@ class Filters:
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    authorities: tuple[str, ...] = ()  # councils, however written ("Dorset", "Leeds City Council")
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Filters":
@@ -52,7 +54,7 @@ class Filters:
             return cls()
         if not isinstance(data, dict):
             raise QueryError("filters must be an object such as {\"doc\": \"ofsted-ilacs-2024\"}")
-        unknown = set(data) - {"doc", "doc_id", "doc_ids", "kind", "kinds", "year_from", "year_to"}
+        unknown = set(data) - {"doc", "doc_id", "doc_ids", "kind", "kinds", "year_from", "year_to", "authority"}
         if unknown:
             raise QueryError(f"unknown filter(s): {', '.join(sorted(unknown))}")
 
@@ -77,7 +79,8 @@ class Filters:
                 raise QueryError(f"filter {key!r} must be a year such as 2014, not {value!r}")
             return int(text)
 
-        return cls(many("doc", "doc_id", "doc_ids"), many("kind", "kinds"), year("year_from"), year("year_to"))
+        return cls(many("doc", "doc_id", "doc_ids"), many("kind", "kinds"), year("year_from"), year("year_to"),
+                   many("authority"))
 
     def check(self, reports: dict[str, Report]) -> None:
         for doc_id in self.doc_ids:
@@ -88,6 +91,10 @@ class Filters:
                 raise QueryError(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}")
         if self.year_from and self.year_to and self.year_from > self.year_to:
             raise QueryError(f"year_from {self.year_from} is after year_to {self.year_to}")
+        for name in self.authorities:
+            if not any(same_council(r.authority, name) for r in reports.values()):
+                held = sorted({r.authority for r in reports.values()})
+                raise QueryError(f"no report about {name!r} in the collection; it holds reports about: {', '.join(held)}")
 
     def allows(self, report: Report) -> bool:
         return (
@@ -95,10 +102,12 @@ class Filters:
             and (not self.kinds or report.kind in self.kinds)
             and (self.year_from is None or report.year >= self.year_from)
             and (self.year_to is None or report.year <= self.year_to)
+            and (not self.authorities or any(same_council(report.authority, a) for a in self.authorities))
         )
 
     def to_dict(self) -> dict:
-        return {"doc": list(self.doc_ids), "kind": list(self.kinds), "year_from": self.year_from, "year_to": self.year_to}
+        return {"doc": list(self.doc_ids), "kind": list(self.kinds), "year_from": self.year_from, "year_to": self.year_to,
+                "authority": list(self.authorities)}
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,45 @@ def app(index):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "pdf")
+DORSET_2025 = os.path.join(FIXTURES, "50276411.pdf")  # ILACS short, March 2025
+BLACKPOOL_2026 = os.path.join(FIXTURES, "50308110.pdf")  # ILACS standard, June 2026, no overall effectiveness
+
+
+@pytest.fixture(scope="session")
+def councils_corpus(tmp_path_factory, index_dir):
+    """The default corpus plus two other councils' real reports, added as a user adds them, and its
+    index built incrementally from the session index (only the two new reports are embedded)."""
+    import shutil
+    from pathlib import Path
+
+    from qa.add import add_paths
+    from qa.corpus import default_corpus_dir
+    from qa.index import build_index
+
+    root = tmp_path_factory.mktemp("councils")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(index_dir, index, symlinks=True)
+    outcomes = add_paths([Path(DORSET_2025), Path(BLACKPOOL_2026)], corpus)
+    assert [o.status for o in outcomes] == ["added", "added"], outcomes
+    build_index(corpus, index, progress=False)
+    return corpus, index
+
+
+@pytest.fixture(scope="session")
+def councils_index(councils_corpus):
+    from qa.index import load_index
+
+    corpus, index = councils_corpus
+    return load_index(index, corpus)
+
+
+@pytest.fixture(scope="session")
+def councils_answerer(councils_index):
+    from qa.answer import Answerer
+    from qa.retrieve import Retriever
+
+    return Answerer(Retriever(councils_index))

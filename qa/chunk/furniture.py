@@ -44,6 +44,9 @@ _BOILERPLATE = re.compile(
     r"|Ofsted is the Office for Standards in Education"
     r"|If you would like a copy of this document in a different format)"
 )
+# A footnote marker: digits glued to the end of a word, or after a word's full stop ("board1",
+# "placement.2"), never after a digit ("2.1 Adoption" is a row number).
+_MARKER = re.compile(r"(?:(?<=[a-z’'\)])|(?<=[a-z][.,?]))(\d{1,2})(?=\s|$)")
 _COPYRIGHT = re.compile(r"^©\s*Crown copyright\s*\d{4}$")
 
 
@@ -107,7 +110,7 @@ def _footnotes(lines: list[Line]) -> tuple[list[tuple[str, list[Line]]], int]:
             continue
         number = m.group(1)
         earlier = " ".join(ln.text for ln in lines[:i])
-        if re.search(rf"(?<=[a-z’'\).,?])({number})(?=\s|$)", earlier) or any(ln.text == number for ln in lines[:i]):
+        if re.search(_MARKER.pattern.replace(r"\d{1,2}", number), earlier) or any(ln.text == number for ln in lines[:i]):
             found.insert(0, (number, lines[i:start]))
             start = i
     return (found, start) if found and body else ([], len(lines))
@@ -121,7 +124,7 @@ def _marker_drops(lines: list[Line], numbers: set[str]) -> tuple[list[Line], lis
         if line.text in numbers:
             dropped.append(Dropped("footnote marker", line.start, line.end, line.text))
             continue
-        m = re.search(r"(?<=[a-z’'\).,?])(\d{1,2})(?=\s|$)", line.text)
+        m = _MARKER.search(line.text)
         if m and m.group(1) in numbers:
             cut = line.start + m.start()
             dropped.append(Dropped("footnote marker", cut, cut + len(m.group(1)), m.group(1)))

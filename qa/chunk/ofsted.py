@@ -161,7 +161,9 @@ class _Walker:
             if follows_block and short:
                 return k
             if open_sentence:
-                return k if short and nxt < len(self.lines) and self.numbered(nxt) is not None else 0
+                if short and nxt < len(self.lines) and self.numbered(nxt) is not None:
+                    return k
+                continue
             if short and self.starts_block(nxt) and len(text.split()) <= 12 and len(last) < 0.6 * self.width:
                 return k
         return 0

@@ -1,0 +1,320 @@
+"""Add report files to the corpus, or remove them, keeping the catalogue valid at every step.
+
+What it does: for each file (or every report file under a folder) it reads the text (a PDF's
+through `qa.chunk.extract`, HTML as its visible text), refuses bad input with a one-line reason
+(an empty file, HTML saved as .pdf, a truncated, damaged, encrypted or scanned PDF, text that is
+not UTF-8, a file with no passages), recognises a report already held by its content (the same
+words, whatever the format: the Oxfordshire 2024 PDF is seed 000's text), reads the report's facts
+(`qa.chunk.facts`), copies the file into the corpus and appends a catalogue entry a user can still
+edit. `remove_report` takes an entry and its file out again.
+
+    add_paths([Path("50276411.pdf")], corpus_dir)
+    -> [Outcome("50276411.pdf", "added", "dorset-ilacs-2025: Dorset, ILACS short, 17 to 21 March 2025", ...)]
+
+Every write is atomic (a temporary file renamed over the catalogue) and made under a lock, and a
+catalogue that would not load is never left behind: nothing already in the corpus is lost or
+changed. What it does not do: index (`qa.index.build_index` runs after, incrementally).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .corpus import CATALOGUE_NAME, CatalogueError, Report, default_corpus_dir, load_catalogue, read_source
+
+SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
+SAME_REPORT = 0.8  # share of the smaller report's 8-word runs found in the other: the same report
+_SHINGLE = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: str
+    status: str  # added | duplicate | refused
+    detail: str
+    doc_id: str | None = None
+
+
+@dataclass
+class Overrides:
+    """Catalogue fields a user gives on the command line, for files whose text does not say them."""
+
+    kind: str | None = None
+    authority: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+    title: str | None = None
+    fields: dict = field(default_factory=dict)
+
+
+class Refused(ValueError):
+    """This file cannot be added; the message is the reason."""
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def report_files(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
+    """The report files named or found under folders (sorted), and outcomes for paths that are not."""
+    files: list[Path] = []
+    missing: list[Outcome] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.is_file():
+            if path.suffix.lower() in SUFFIXES:
+                files.append(path)
+            else:
+                missing.append(Outcome(str(path), "refused", f"not a report file (expected {', '.join(SUFFIXES)})"))
+        else:
+            missing.append(Outcome(str(path), "refused", "no such file or folder"))
+    return files, missing
+
+
+def html_text(html: str) -> str:
+    """The visible text of an HTML page, one block element a paragraph."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "template"]):
+        tag.decompose()
+    blocks = (re.sub(r"\s+", " ", el.get_text(" ")).strip() for el in soup.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"]))
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """(text, suffix the corpus stores it under); raises Refused with the reason."""
+    from .chunk.extract import UnreadableReport, max_bytes, pdf_text_from_bytes, sniff
+
+    if path.stat().st_size > max_bytes():
+        raise Refused(f"file is over the {max_bytes() // 1024 // 1024} MB limit (REPORTQA_MAX_PDF_MB raises it)")
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        try:
+            return pdf_text_from_bytes(data), ".pdf"
+        except UnreadableReport as exc:
+            raise Refused(str(exc)) from None
+    if not data.strip():
+        raise Refused("empty file")
+    if b"\0" in data[:4096] or sniff(data) == "pdf":
+        raise Refused(f"not a text file (binary content in a {suffix} file)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused("not UTF-8 text") from None
+    if suffix in (".html", ".htm"):
+        return html_text(text), ".txt"
+    return text, suffix
+
+
+def fingerprint(text: str) -> set[int]:
+    """The report's runs of 8 words (lower case, letters and digits only), as 32-bit checksums."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {zlib.crc32(" ".join(words[i : i + _SHINGLE]).encode()) for i in range(max(1, len(words) - _SHINGLE + 1))}
+
+
+def same_report(a: set[int], b: set[int]) -> bool:
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= SAME_REPORT
+
+
+# ----------------------------------------------------------------------------- catalogue entries
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-") or "report"
+
+
+def _framework_short(framework: str | None) -> str:
+    if not framework:
+        return "inspection"
+    return framework.split()[0] if framework.startswith("ILACS") else framework
+
+
+def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> dict:
+    """A catalogue entry for a report: from its facts where it is an inspection report, else the
+    overrides; raises Refused naming what is missing."""
+    from .chunk.facts import read_facts
+    from .places import find_authority
+
+    facts = read_facts(text) if path.suffix.lower() == ".pdf" else None
+    place = (overrides.authority or (facts.authority if facts else None) or "").strip()
+    official = find_authority(place) if place else None
+    authority = official.display if official else place
+    when = facts.published or facts.inspection_end if facts else None
+    date = overrides.date or (facts.published if facts and facts.published else (when or "")[:4])
+    if not authority:
+        raise Refused("cannot tell which council the report is about: give --authority")
+    if not date:
+        raise Refused("cannot tell the report's date: give --date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    inspection = facts is not None and (facts.judgements or facts.framework)
+    kind = overrides.kind or ("inspection report" if inspection else "council paper")
+    short = _framework_short(facts.framework if facts else None)
+    title = overrides.title or (first_line(text) if not inspection else f"Inspection of {authority} children's services")
+    base = slug(f"{authority}-{short}-{date[:4]}" if inspection else f"{authority}-{path.stem}")
+    doc_id, n = base, 2
+    while doc_id in taken:
+        doc_id, n = f"{base}-{n}", n + 1
+    about = path.name
+    if facts and facts.inspection_start:
+        about = f"Ofsted {facts.framework or ''} inspection, {facts.inspection_start} to {facts.inspection_end}".replace("  ", " ")
+    entry = {
+        "id": doc_id,
+        "title": title,
+        "short_title": f"{authority} {short} {date[:4]}" if inspection else f"{authority}: {title}"[:80],
+        "publisher": overrides.publisher or ("Ofsted" if inspection else authority),
+        "kind": kind,
+        "date": date,
+        "about": about,
+        "authority": authority,
+    }
+    if facts:
+        entry |= {
+            "framework": facts.framework or "",
+            "inspection_start": facts.inspection_start or "",
+            "inspection_end": facts.inspection_end or "",
+            "published": facts.published or "",
+            "lead_inspector": facts.lead_inspector or "",
+        }
+        entry = {k: v for k, v in entry.items() if v}
+        entry["judgements"] = [{"name": j.name, "grade": j.grade} for j in facts.judgements]
+    return entry | overrides.fields
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = re.sub(r"^[#\s]+", "", line).strip()
+        if len(line.split()) >= 2:
+            return line[:200]
+    return "Report"
+
+
+def toml_entry(entry: dict) -> str:
+    """One [[report]] table in TOML (strings written as JSON strings, which TOML reads alike)."""
+    out = ["", "[[report]]"]
+    for key, value in entry.items():
+        if key == "judgements":
+            if value:
+                rows = ",\n".join(f"  {{ name = {json.dumps(j['name'], ensure_ascii=False)}, grade = {json.dumps(j['grade'])} }}" for j in value)
+                out.append(f"judgements = [\n{rows},\n]")
+        else:
+            out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+@contextmanager
+def corpus_lock(corpus_dir: Path):
+    with open(corpus_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_catalogue(corpus_dir: Path, text: str) -> None:
+    """Replace the catalogue atomically; put the old one back if the new one does not load."""
+    path = corpus_dir / CATALOGUE_NAME
+    old = path.read_text(encoding="utf-8")
+    tmp = path.with_name(f".{CATALOGUE_NAME}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    try:
+        load_catalogue(corpus_dir)
+    except CatalogueError:
+        tmp.write_text(old, encoding="utf-8")
+        os.replace(tmp, path)
+        raise
+
+
+def add_paths(paths: list[Path], corpus_dir: Path | str | None = None, overrides: Overrides | None = None) -> list[Outcome]:
+    """Add every report file among `paths` (see the module docstring); one Outcome per file."""
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    overrides = overrides or Overrides()
+    files, outcomes = report_files(paths)
+    with corpus_lock(corpus_dir):
+        held = load_catalogue(corpus_dir)
+        prints: dict[str, set[int]] = {}
+        for report in held:
+            try:
+                prints[report.id] = fingerprint(read_source(report, corpus_dir))
+            except CatalogueError:
+                prints[report.id] = set()
+        for path in files:
+            outcomes.append(_add_one(path, corpus_dir, overrides, prints))
+    return outcomes
+
+
+def _add_one(path: Path, corpus_dir: Path, overrides: Overrides, prints: dict[str, set[int]]) -> Outcome:
+    try:
+        text, suffix = read_text(path)
+        mark = fingerprint(text)
+        if len(re.findall(r"[A-Za-z]{2,}", text)) < 20:
+            raise Refused("no text to index (fewer than 20 words)")
+        same = next((doc_id for doc_id, other in prints.items() if same_report(mark, other)), None)
+        if same:
+            return Outcome(str(path), "duplicate", f"already in the collection as {same}", same)
+        entry = entry_for(text, path, overrides, set(prints))
+    except Refused as exc:
+        return Outcome(str(path), "refused", str(exc))
+    except OSError as exc:
+        return Outcome(str(path), "refused", f"cannot be read ({exc.strerror or exc})")
+    target = corpus_dir / f"{entry['id']}{suffix}"
+    entry["file"] = target.name
+    try:
+        if suffix == ".pdf" or suffix == path.suffix.lower():
+            shutil.copyfile(path, target)
+        else:
+            target.write_text(text, encoding="utf-8")  # HTML stored as its text
+        catalogue = (corpus_dir / CATALOGUE_NAME).read_text(encoding="utf-8")
+        _write_catalogue(corpus_dir, catalogue.rstrip("\n") + "\n" + toml_entry(entry))
+    except (OSError, CatalogueError) as exc:
+        target.unlink(missing_ok=True)
+        return Outcome(str(path), "refused", f"could not be added: {exc}")
+    prints[entry["id"]] = mark
+    return Outcome(str(path), "added", describe(entry), entry["id"])
+
+
+def describe(entry: dict) -> str:
+    parts = [entry["authority"], entry.get("framework") or entry["kind"]]
+    if entry.get("inspection_start"):
+        parts.append(f"inspected {entry['inspection_start']} to {entry.get('inspection_end', '')}")
+    if entry.get("judgements"):
+        parts.append(f"{len(entry['judgements'])} judgements")
+    return f"{entry['id']}: " + ", ".join(parts)
+
+
+def _blocks(catalogue: str) -> list[str]:
+    """The catalogue's text cut before each [[report]] line (the first piece is its header)."""
+    return re.split(r"(?m)^(?=\[\[report\]\]\s*$)", catalogue)
+
+
+def remove_report(doc_id: str, corpus_dir: Path | str | None = None, *, delete_file: bool = True) -> Report:
+    """Take a report's entry out of the catalogue (and its file out of the corpus); returns it."""
+    import tomllib
+
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    with corpus_lock(corpus_dir):
+        reports = load_catalogue(corpus_dir)
+        report = next((r for r in reports if r.id == doc_id), None)
+        if report is None:
+            raise CatalogueError(f"no report with id {doc_id!r}; the corpus has: {', '.join(r.id for r in reports)}")
+        if len(reports) == 1:
+            raise CatalogueError(f"{doc_id!r} is the only report: the collection cannot be empty")
+        blocks = _blocks((corpus_dir / CATALOGUE_NAME).read_text(encoding="utf-8"))
+        kept = [b for b in blocks if not (b.startswith("[[report]]") and tomllib.loads(b)["report"][0].get("id") == doc_id)]
+        _write_catalogue(corpus_dir, "".join(kept))
+        if delete_file and all(r.file != report.file for r in reports if r.id != doc_id):
+            (corpus_dir / report.file).unlink(missing_ok=True)
+    return report

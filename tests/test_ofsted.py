@@ -1,0 +1,163 @@
+"""Ofsted PDFs cut into passages: furniture gone, paragraphs whole and in their sections.
+
+Runs on the committed fixtures (ILACS 2024, short 2025, the 2026 framework, SIF 2017) and the
+default corpus's Oxfordshire 2014 (SIF) and 2018 (ILACS short) PDFs; where `../shared/ilacs` is
+beside the checkout, the furniture check also runs over every PDF there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa.chunk import chunk_text
+from qa.chunk.extract import UnreadableReport, pdf_text
+from qa.corpus import Report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+CORPUS = Path(__file__).parent.parent / "corpus"
+SHARED = Path(__file__).parent.parent.parent / "shared" / "ilacs" / "pdf"
+PDFS = {
+    "oxfordshire-2024": FIXTURES / "50243682.pdf",
+    "dorset-2025": FIXTURES / "50276411.pdf",
+    "blackpool-2026": FIXTURES / "50308110.pdf",
+    "manchester-2017": FIXTURES / "50004408.pdf",
+    "oxfordshire-2014": CORPUS / "oxfordshire-sif-2014.pdf",
+    "oxfordshire-2018": CORPUS / "oxfordshire-ilacs-2018.pdf",
+}
+REPORT = Report(id="r", title="t", short_title="t", publisher="Ofsted", kind="inspection report", date="2024",
+                about="", authority="x", file="r.pdf")
+# What page furniture looks like; none of it may be inside a passage.
+FURNITURE = [
+    re.compile(r"Inspection of [\w ,&’']+ local authority children’s services\s*\d", re.I),  # running header + page no.
+    re.compile(r"\b\d{1,2} (to|and) \d{1,2} \w+ 20\d\d \d{1,2}\b"),  # "17 to 21 March 2025 3"
+    re.compile(r"©\s*Crown copyright"),
+    re.compile(r"Piccadilly Gate|Store Street|M1 2WD|enquiries@ofsted\.gov\.uk|Textphone"),
+    re.compile(r"Open Government Licence"),
+]
+
+
+def chunks(name: str):
+    return chunk_text(REPORT, pdf_text(PDFS[name]))
+
+
+def by_label(name: str) -> dict:
+    return {p.label: p for p in chunks(name).passages}
+
+
+def test_ilacs_2024_pdf_is_cut_as_the_hand_cleaned_seed_is():
+    c = chunks("oxfordshire-2024")
+    labels = [p.label for p in c.passages]
+    assert labels == [f"s{i}" for i in range(1, 9)] + [str(i) for i in range(1, 58)]
+    p = by_label("oxfordshire-2024")
+    assert p["s1"].kind == "facts" and p["s1"].text.startswith("Inspection dates: 12 to 23 February 2024")
+    assert p["s2"].kind == "judgement table"
+    assert p["s2"].text.split("\n") == [
+        "Judgement: Grade",
+        "The impact of leaders on social work practice with children and families: Good",
+        "The experiences and progress of children who need help and protection: Good",
+        "The experiences and progress of children in care: Good",
+        "The experiences and progress of care leavers: Good",
+        "Overall effectiveness: Good",
+    ]
+    assert [p[f"s{i}"].kind for i in (3, 4)] == ["summary", "summary"]
+    assert [p[f"s{i}"].kind for i in range(5, 9)] == ["improvement point"] * 4
+    assert p["s8"].text == "• The quality of direct work with disabled children who are in care."
+    assert p["33"].section == "The experiences and progress of care leavers: good"
+    assert p["33"].text.startswith("PAs start direct work with care leavers around their 18th birthdays.")
+
+
+def test_a_paragraph_broken_by_a_page_break_is_joined_without_the_running_header():
+    p = by_label("oxfordshire-2024")["4"]
+    assert "These include very practical support to parents with additional learning needs." in p.text
+    assert "Inspection of Oxfordshire" not in p.text and "February 2024 3" not in p.text
+
+
+def test_hyphens_pdfium_marks_at_line_breaks_stay_hyphens():
+    assert "child-in-need or child protection plan" in by_label("oxfordshire-2024")["5"].text
+
+
+@pytest.mark.parametrize("name, count", [
+    ("oxfordshire-2024", 57), ("dorset-2025", 59), ("blackpool-2026", None), ("manchester-2017", None),
+    ("oxfordshire-2014", 131), ("oxfordshire-2018", 34),
+])
+def test_numbered_paragraphs_run_in_sequence_with_no_gap(name, count):
+    numbers = [int(p.label) for p in chunks(name).passages if p.label.isdigit()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert count is None or len(numbers) == count
+    assert len(numbers) >= 30
+
+
+def test_every_numbered_paragraph_has_its_section():
+    for name in PDFS:
+        assert all(p.section for p in chunks(name).passages if p.label.isdigit()), name
+
+
+def test_the_2026_framework_table_has_four_judgements_and_no_overall_effectiveness():
+    table = next(p for p in chunks("blackpool-2026").passages if p.kind == "judgement table")
+    rows = table.text.split("\n")[1:]
+    assert len(rows) == 4 and not any(r.startswith("Overall") for r in rows)
+
+
+def test_paragraph_numbers_printed_without_a_space_are_read():
+    text = by_label("blackpool-2026")["10"].text
+    assert text.startswith("Child in need plans are generally well developed")
+
+
+def test_sif_judgements_are_one_table_and_the_contents_page_is_dropped():
+    c = chunks("oxfordshire-2014")
+    table = next(p for p in c.passages if p.kind == "judgement table")
+    assert "2.1 Adoption performance: Good" in table.text.split("\n")
+    assert any(d.rule == "contents" for d in c.dropped)
+    assert not any("Summary of key findings 3" in p.text for p in c.passages)
+
+
+def test_footnotes_are_passages_of_their_own_and_their_markers_are_dropped():
+    c = chunks("blackpool-2026")
+    note = next(p for p in c.passages if p.kind == "footnote")
+    assert note.label == "fn1" and note.text.startswith("The areas for improvement have been cross-referenced")
+    assert any(d.rule == "footnote marker" for d in c.dropped)
+
+
+def test_a_bullet_ending_without_a_full_stop_does_not_swallow_the_next_heading():
+    p = chunks("dorset-2025")
+    points = [x for x in p.passages if x.kind == "improvement point"]
+    assert all("The experiences and progress" not in x.text for x in points)
+    assert {x.section for x in p.passages if x.label.isdigit()} >= {"The experiences and progress of care leavers: good"}
+
+
+@pytest.mark.parametrize("name", list(PDFS))
+def test_no_page_furniture_inside_any_passage(name):
+    for p in chunks(name).passages:
+        for pattern in FURNITURE:
+            assert not pattern.search(p.text), (name, p.label, pattern.pattern)
+
+
+@pytest.mark.parametrize("name", list(PDFS))
+def test_every_word_of_the_pdf_is_in_a_passage_a_heading_or_a_listed_drop(name):
+    text = pdf_text(PDFS[name])
+    c = chunk_text(REPORT, text)
+    words = lambda s: Counter(re.findall(r"[A-Za-z]{3,}", s))  # noqa: E731
+    kept = sum((words(p.text) for p in c.passages), Counter()) + sum((words(h.text) for h in c.headings), Counter())
+    dropped = sum((words(d.text) for d in c.dropped), Counter())
+    missing = words(text) - kept - dropped
+    assert not missing, (name, list(missing.items())[:10])
+    assert set(Counter(d.rule for d in c.dropped)) <= {
+        "running header", "running footer", "page number", "footnote marker", "contents", "publisher boilerplate"}
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_no_furniture_in_any_passage_of_the_shared_collection():
+    read = 0
+    for path in sorted(SHARED.glob("*.pdf")):
+        try:
+            text = pdf_text(path)
+        except UnreadableReport:
+            continue
+        read += 1
+        for p in chunk_text(REPORT, text).passages:
+            assert not any(f.search(p.text) for f in FURNITURE), (path.name, p.label)
+    assert read >= 90
