@@ -243,9 +243,22 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .harness import format_side_by_side, run_eval, write_outputs
+    import tempfile
 
-    index = _index(args)
+    from .harness import format_side_by_side, gold_corpus, run_eval, write_outputs
+
+    scratch = tempfile.TemporaryDirectory()
+    if args.index is None:  # score on the reports the gold set was written over (evals/corpus.txt)
+        from .index import build_index, default_index_dir, load_index
+
+        corpus = gold_corpus(Path(scratch.name) / "corpus", args.corpus)
+        index_dir = Path(scratch.name) / "index"
+        if (default_index_dir() / "current").exists():  # reuse its vectors: nothing is embedded again
+            shutil.copytree(default_index_dir(), index_dir, symlinks=True)
+        build_index(corpus, index_dir, progress=False)
+        index = load_index(index_dir, corpus)
+    else:
+        index = _index(args)
     questions = args.questions
     if not questions.is_file():
         raise UserError(f"no question file at {questions}")

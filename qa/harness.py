@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answer import Answerer
+from .corpus import REPO_ROOT, default_corpus_dir, load_catalogue
 from .evaluate import Question, faithfulness_violations, load_questions, mean, ranking_metrics, resolve_gold
 from .index import BuildSettings, Index, build_index, load_index
 from .retrieve import Retriever, SearchSettings
@@ -117,6 +118,31 @@ def run_config(index: Index, config: Config, questions: list[Question], gold_ids
     return results
 
 
+GOLD_CORPUS_IDS = REPO_ROOT / "evals" / "corpus.txt"
+
+
+def gold_corpus(dest: Path | str, corpus_dir: Path | str | None = None, ids_file: Path | str = GOLD_CORPUS_IDS) -> Path:
+    """A copy of the corpus holding only the reports the gold questions were written over, made
+    with the product's own `remove_report`, so the gold set keeps measuring what it was written for."""
+    import shutil
+
+    from .add import remove_report
+
+    dest = Path(dest)
+    wanted = [line.strip() for line in Path(ids_file).read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    shutil.copytree(Path(corpus_dir) if corpus_dir else default_corpus_dir(), dest,
+                    ignore=shutil.ignore_patterns(".lock"), dirs_exist_ok=True)
+    held = [r.id for r in load_catalogue(dest)]
+    missing = sorted(set(wanted) - set(held))
+    if missing:
+        raise ValueError(f"the gold corpus needs report(s) the corpus does not hold: {', '.join(missing)}")
+    for doc_id in held:
+        if doc_id not in wanted:
+            remove_report(doc_id, dest)
+    return dest
+
+
 def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain_index: Index | None = None,
              progress=lambda message: None) -> dict:
     """Run every configuration; returns {"configs": {name: {...}}, "questions": n, ...} as plain data."""
@@ -128,7 +154,7 @@ def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain
     with tempfile.TemporaryDirectory() as tmp:
         if plain_index is None and any(not c.context for c in configs):
             progress("building an index without passage context for the comparison ...")
-            build_index(index_dir=Path(tmp), settings=BuildSettings(context=False), progress=False)
+            build_index(index.manifest["corpus_dir"], Path(tmp), BuildSettings(context=False), progress=False)
             plain_index = load_index(Path(tmp), check_stale=False)
         for config in configs:
             progress(f"running {config.name} ...")

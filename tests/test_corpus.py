@@ -11,10 +11,13 @@ from qa.corpus import CatalogueError, corpus_hash, load_catalogue, read_source
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+ILACS = Path(__file__).resolve().parent.parent.parent / "shared" / "ilacs" / "pdf"
 
 
-def test_the_catalogue_describes_the_five_seed_reports_in_order():
+def test_the_catalogue_describes_the_five_seed_reports_in_order_then_the_oxfordshire_pdfs():
     reports = load_catalogue(CORPUS)
+    assert [r.id for r in reports[5:]] == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018"]
+    reports = reports[:5]
     assert [r.id for r in reports] == [
         "ofsted-ilacs-2024",
         "occ-inspection-outcome-2014",
@@ -31,8 +34,17 @@ def test_the_catalogue_describes_the_five_seed_reports_in_order():
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds folder is not beside this checkout")
 def test_corpus_files_are_the_seeds_byte_for_byte():
-    for report in load_catalogue(CORPUS):
+    for report in load_catalogue(CORPUS)[:5]:
         assert (CORPUS / report.file).read_bytes() == (SEEDS / report.file).read_bytes()
+
+
+@pytest.mark.skipif(not ILACS.is_dir(), reason="the shared ilacs folder is not beside this checkout")
+def test_the_default_corpus_pdfs_are_ofsteds_files_byte_for_byte():
+    by_file = {r.file: r for r in load_catalogue(CORPUS)}
+    assert (CORPUS / "oxfordshire-sif-2014.pdf").read_bytes() == (ILACS / "2762428.pdf").read_bytes()
+    assert (CORPUS / "oxfordshire-ilacs-2018.pdf").read_bytes() == (ILACS / "50004449.pdf").read_bytes()
+    assert by_file["oxfordshire-sif-2014.pdf"].framework == "SIF"
+    assert by_file["oxfordshire-ilacs-2018.pdf"].lead_inspector == "Donna Marriott"
 
 
 def test_read_source_returns_the_exact_text():

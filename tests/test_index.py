@@ -28,11 +28,11 @@ from qa.sentences import split_sentences
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
-def test_the_manifest_records_model_corpus_counts_and_versions(index):
+def test_the_manifest_records_model_corpus_counts_and_versions(index, seed_corpus):
     m = index.manifest
     assert m["model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert len(m["model_sha256"]) == 64 and m["dimension"] == 384
-    assert m["corpus_sha256"] == corpus_hash(CORPUS)
+    assert m["corpus_sha256"] == corpus_hash(seed_corpus)
     assert (m["reports"], m["passages"]) == (5, 133)
     assert m["units"] > m["passages"]  # long passages have several windows
     assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
@@ -68,9 +68,9 @@ def test_context_is_part_of_what_is_embedded(index, reports):
     assert plain.startswith("PAs start")
 
 
-def test_building_twice_gives_the_same_index(index, tmp_path):
-    build_index(index_dir=tmp_path, progress=False)
-    again = load_index(tmp_path)
+def test_building_twice_gives_the_same_index(index, seed_corpus, tmp_path):
+    build_index(seed_corpus, tmp_path, progress=False)
+    again = load_index(tmp_path, seed_corpus)
     first = index.faiss.reconstruct_n(0, index.faiss.ntotal)
     second = again.faiss.reconstruct_n(0, again.faiss.ntotal)
     assert np.allclose(first, second, atol=1e-5)
@@ -112,9 +112,9 @@ def test_a_damaged_index_is_reported_with_its_fix(private_index, damage):
         load_index(private_index)
 
 
-def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, tmp_path):
+def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, seed_corpus, tmp_path):
     corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(seed_corpus, corpus)
     index = tmp_path / "index"
     build_index(corpus, index, progress=False)
     with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
@@ -141,7 +141,7 @@ def test_an_index_built_by_other_indexing_code_is_stale(private_index):
 
 
 def test_a_crash_during_a_build_leaves_the_published_index_untouched(private_index, monkeypatch):
-    before = load_index(private_index).manifest
+    before = load_index(private_index, check_stale=False).manifest
     import qa.embed
 
     def broken(*args, **kwargs):
@@ -149,8 +149,8 @@ def test_a_crash_during_a_build_leaves_the_published_index_untouched(private_ind
 
     monkeypatch.setattr(qa.embed, "encode", broken)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        build_index(index_dir=private_index, progress=False)
-    assert load_index(private_index).manifest == before
+        build_index(index_dir=private_index, progress=False, incremental=False)
+    assert load_index(private_index, check_stale=False).manifest == before
     assert [p.name for p in private_index.glob("build-*")] == [(private_index / "current").resolve().name]
 
 
@@ -171,9 +171,9 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
 
 
-def test_an_index_built_with_another_model_is_stale(private_index):
+def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
     from qa.retrieve import Retriever
 
     _rewrite_manifest(private_index, model_sha256="f" * 64)
     with pytest.raises(IndexStale, match="embedding model changed"):
-        Retriever(load_index(private_index))
+        Retriever(load_index(private_index, seed_corpus))

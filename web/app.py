@@ -24,6 +24,7 @@ from qa.answer import Answerer
 from qa.glossary import load_glossary
 from qa.index import Index, ensure_index
 from qa.retrieve import QueryError, Retriever, citation_name, passage_url
+from web.judgements import judgements_openapi, register_judgements
 
 MAX_BODY = 64 * 1024
 MAX_QUESTION = 1000
@@ -145,7 +146,8 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
         except ValueError:
             raise BadRequest("k must be a whole number from 1 to 100") from None
         filters = {"doc": request.args.getlist("doc"), "kind": request.args.getlist("kind"),
-                   "year_from": request.args.get("year_from"), "year_to": request.args.get("year_to")}
+                   "year_from": request.args.get("year_from"), "year_to": request.args.get("year_to"),
+                   "authority": request.args.getlist("authority")}
         hits = retriever.search(query, k=k, filters=filters)
         return jsonify(query=query, results=[h.to_dict() for h in hits])
 
@@ -189,6 +191,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
         mark = ",".join(f"{s}-{e}" for s, e in spans)
         return f"/reports/{passage.doc_id}?mark={passage.label}:{mark}#p{passage.label}"
 
+    register_judgements(app, index)
     app.extensions["reportqa"] = {"index": index, "answerer": answerer}
     return app
 
@@ -285,6 +288,7 @@ def _openapi() -> dict:
                 "summary": "One passage by id (e.g. ofsted-ilacs-2024%2341)",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "the passage", **json_body(hit)}, "404": error}}},
+            "/api/judgements": judgements_openapi(),
             "/api/reports": {"get": {"summary": "The reports of the corpus with their metadata",
                                      "responses": {"200": {"description": "reports"}}}},
             "/healthz": {"get": {"summary": "Whether the index is loaded, its size and model",

@@ -1,0 +1,124 @@
+"""`reportqa add` and `remove`: reports in, bad files out by name and reason, nothing held lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.add import add_paths, remove_report
+from qa.corpus import CatalogueError, load_catalogue
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+DORSET = FIXTURES / "50276411.pdf"
+OXFORDSHIRE_2024 = FIXTURES / "50243682.pdf"
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    from qa.corpus import default_corpus_dir
+
+    path = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), path, ignore=shutil.ignore_patterns(".lock"))
+    return path
+
+
+def snapshot(corpus: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file() and p.name != ".lock"}
+
+
+def test_a_pdf_gets_a_catalogue_entry_with_the_facts_it_prints(corpus):
+    [outcome] = add_paths([DORSET], corpus)
+    assert outcome.status == "added" and outcome.doc_id == "dorset-ilacs-2025"
+    report = next(r for r in load_catalogue(corpus) if r.id == "dorset-ilacs-2025")
+    assert (report.authority, report.framework, report.kind, report.publisher) == (
+        "Dorset", "ILACS short", "inspection report", "Ofsted")
+    assert (report.inspection_start, report.inspection_end, report.lead_inspector) == ("2025-03-17", "2025-03-21", "Sarah Canto")
+    assert report.date == "2025" and report.published == ""  # the PDF prints no publication date
+    assert dict(report.judgements)["The experiences and progress of care leavers"] == "good"
+    assert dict(report.judgements)["Overall effectiveness"] == "outstanding"
+    assert (corpus / report.file).read_bytes() == DORSET.read_bytes()
+
+
+def test_the_entry_stays_editable_and_earlier_entries_are_untouched(corpus):
+    before = (corpus / "catalogue.toml").read_text(encoding="utf-8")
+    add_paths([DORSET], corpus)
+    after = (corpus / "catalogue.toml").read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n"))
+    edited = after.replace('lead_inspector = "Sarah Canto"', 'lead_inspector = "S. Canto"')
+    (corpus / "catalogue.toml").write_text(edited, encoding="utf-8")
+    assert next(r for r in load_catalogue(corpus) if r.id == "dorset-ilacs-2025").lead_inspector == "S. Canto"
+
+
+def test_the_same_report_is_recognised_by_content_whatever_its_name_or_format(corpus, tmp_path):
+    copy = tmp_path / "renamed.pdf"
+    shutil.copyfile(DORSET, copy)
+    first, again = add_paths([DORSET], corpus), add_paths([copy], corpus)
+    assert first[0].status == "added"
+    assert again[0].status == "duplicate" and again[0].detail == "already in the collection as dorset-ilacs-2025"
+    # seed 000 is the text of the Oxfordshire 2024 PDF: the PDF is that report, held once
+    [seed] = add_paths([OXFORDSHIRE_2024], corpus)
+    assert seed.status == "duplicate" and seed.doc_id == "ofsted-ilacs-2024"
+    assert len([r for r in load_catalogue(corpus) if r.year == 2024 and r.kind == "inspection report"]) == 1
+
+
+def test_bad_files_are_refused_by_name_and_reason_and_the_rest_still_go_in(corpus, tmp_path):
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(DORSET.read_bytes()[:50_000])
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    before = snapshot(corpus)
+    outcomes = add_paths([FIXTURES / "50004178.pdf", truncated, FIXTURES / "encrypted.pdf", FIXTURES / "scanned.pdf",
+                          empty, tmp_path / "missing.pdf", DORSET], corpus)
+    status = {Path(o.path).name: (o.status, o.detail) for o in outcomes}
+    assert status["50004178.pdf"] == ("refused", "an HTML page saved with a .pdf name, not a PDF (download the report again)")
+    assert status["truncated.pdf"][1].startswith("truncated PDF")
+    assert status["encrypted.pdf"][1].startswith("encrypted PDF")
+    assert status["scanned.pdf"][1].startswith("no text layer")
+    assert status["empty.pdf"] == ("refused", "empty file")
+    assert status["missing.pdf"] == ("refused", "no such file or folder")
+    assert status["50276411.pdf"][0] == "added"
+    after = snapshot(corpus)
+    assert {k: v for k, v in after.items() if k in before and k != "catalogue.toml"} == {
+        k: v for k, v in before.items() if k != "catalogue.toml"}
+    assert set(after) - set(before) == {"dorset-ilacs-2025.pdf"}
+
+
+def test_a_folder_adds_every_report_file_under_it(corpus, tmp_path):
+    folder = tmp_path / "downloads" / "nested"
+    folder.mkdir(parents=True)
+    shutil.copyfile(DORSET, folder / "a.pdf")
+    shutil.copyfile(FIXTURES / "50308110.pdf", folder / "b.pdf")
+    (folder / "notes.docx").write_bytes(b"not a report")
+    outcomes = add_paths([tmp_path / "downloads"], corpus)
+    assert sorted(o.doc_id for o in outcomes) == ["blackpool-ilacs-2026", "dorset-ilacs-2025"]
+
+
+def test_text_and_html_files_need_the_council_and_date_they_do_not_state(corpus, tmp_path):
+    page = tmp_path / "cabinet.html"
+    page.write_text("<html><body><h1>Cabinet report on children's services</h1>"
+                    + "<p>The council's children's services improved in the year, and the cabinet noted the "
+                    "progress made against the inspection action plan, including the recruitment of foster carers.</p>"
+                    * 2 + "</body></html>", encoding="utf-8")
+    [refused] = add_paths([page], corpus)
+    assert refused.status == "refused" and "--authority" in refused.detail
+    from qa.add import Overrides
+
+    [added] = add_paths([page], corpus, Overrides(authority="Oxfordshire County Council", date="2016-02"))
+    report = next(r for r in load_catalogue(corpus) if r.id == added.doc_id)
+    assert report.kind == "council paper" and report.file.endswith(".txt")
+    assert "<p>" not in (corpus / report.file).read_text(encoding="utf-8")
+
+
+def test_remove_takes_out_the_entry_and_its_file_only(corpus):
+    add_paths([DORSET], corpus)
+    before = snapshot(corpus)
+    removed = remove_report("dorset-ilacs-2025", corpus)
+    assert removed.authority == "Dorset"
+    after = snapshot(corpus)
+    assert set(before) - set(after) == {"dorset-ilacs-2025.pdf"}
+    assert "dorset-ilacs-2025" not in [r.id for r in load_catalogue(corpus)]
+    assert "dorset" not in (corpus / "catalogue.toml").read_text(encoding="utf-8").lower()
+    with pytest.raises(CatalogueError, match="no report with id 'dorset-ilacs-2025'"):
+        remove_report("dorset-ilacs-2025", corpus)

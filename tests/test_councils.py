@@ -1,0 +1,73 @@
+"""Many councils: a named council scopes the answer, one not held is declined, grades come from
+the judgements table with every row cited. Runs on the default corpus plus Dorset 2025 and
+Blackpool 2026 added as a user adds them (`councils_answerer` in conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.retrieve import QueryError
+
+
+def cited_docs(answer) -> set[str]:
+    return {c.hit.passage.doc_id for c in answer.citations}
+
+
+def assert_quotes_are_verbatim(answer):
+    from qa.evaluate import faithfulness_violations
+
+    assert faithfulness_violations(answer) == []
+
+
+def test_a_question_naming_a_held_council_is_answered_from_its_reports_only(councils_answerer):
+    a = councils_answerer.answer("What did Ofsted say about care leavers in Dorset?")
+    assert not a.abstained
+    assert cited_docs(a) == {"dorset-ilacs-2025"}
+    assert a.answer.split("\n")[0].startswith("Dorset ILACS 2025")
+    assert_quotes_are_verbatim(a)
+
+
+def test_a_council_with_no_report_is_declined_naming_the_councils_held(councils_answerer):
+    a = councils_answerer.answer("What did inspectors say about care leavers in Leeds?")
+    assert a.abstained and not a.citations
+    assert "no report about Leeds" in a.answer
+    for held in ("Blackpool", "Dorset", "Oxfordshire"):
+        assert held in a.answer
+
+
+def test_every_group_lead_names_its_council(councils_answerer):
+    a = councils_answerer.answer("What did inspectors say about care leavers?")
+    leads = [line for line in a.answer.split("\n") if line and not line.startswith(("-", "Judgement", "Strengths", "Concerns"))]
+    assert leads and all(any(c in lead for c in ("Oxfordshire", "Dorset", "Blackpool")) for lead in leads)
+
+
+def test_which_councils_were_judged_a_grade_is_answered_from_the_judgements_table(councils_answerer):
+    a = councils_answerer.answer("Which councils were judged outstanding in 2025?")
+    assert not a.abstained
+    assert cited_docs(a) == {"dorset-ilacs-2025"}
+    [c] = a.citations
+    assert c.hit.passage.kind == "judgement table" and c.quote == "Overall effectiveness: Outstanding"
+
+
+def test_a_councils_rating_over_time_is_one_cited_row_per_inspection_oldest_first(councils_answerer):
+    a = councils_answerer.answer("How has Oxfordshire's rating changed since 2014?")
+    assert not a.abstained
+    docs = [c.hit.passage.doc_id for c in a.citations]
+    assert docs == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018", "ofsted-ilacs-2024"]
+    assert all(c.hit.passage.kind == "judgement table" for c in a.citations)
+    assert_quotes_are_verbatim(a)
+
+
+def test_comparing_two_councils_quotes_the_asked_judgement_for_each(councils_answerer):
+    a = councils_answerer.answer("Compare care leavers in Dorset and Blackpool")
+    assert not a.abstained
+    assert cited_docs(a) == {"dorset-ilacs-2025", "blackpool-ilacs-2026"}
+    assert all("care leavers" in c.quote.lower() for c in a.citations)
+    assert "The experiences and progress of care leavers: Good" in a.answer
+
+
+def test_the_authority_filter_scopes_an_answer(councils_answerer):
+    a = councils_answerer.answer("How well are children in care supported?", filters={"authority": ["Blackpool"]})
+    assert not a.abstained and cited_docs(a) == {"blackpool-ilacs-2026"}
+    with pytest.raises(QueryError, match="no report about 'Leeds'"):
+        councils_answerer.answer("How well are children in care supported?", filters={"authority": "Leeds"})
