@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from qa.evaluate import load_questions, mean, ranking_metrics, resolve_gold
-from qa.index import BuildSettings, build_index, ensure_index, load_index
+from qa.harness import gold_index
+from qa.index import BuildSettings, build_index, load_index
 from qa.retrieve import Retriever, SearchSettings
 
 CONFIGS = {
@@ -42,14 +43,15 @@ def evaluate(index, settings: SearchSettings, questions, gold) -> dict[str, floa
 
 
 def main(paths: list[str]) -> None:
-    index = ensure_index(build_missing=True)
+    scratch = tempfile.TemporaryDirectory()
+    index = gold_index(scratch.name)  # the five seeds the question files were written over
     questions = [q for p in paths for q in load_questions(p) if q.answerable and not q.history]
     gold = resolve_gold(questions, index.passages)
     if gold.problems:
         sys.exit("question file problems:\n" + "\n".join(gold.problems))
     with tempfile.TemporaryDirectory() as tmp:
-        build_index(index_dir=Path(tmp), settings=BuildSettings(context=False), progress=False)
-        plain = load_index(Path(tmp))
+        build_index(index.manifest["corpus_dir"], Path(tmp), BuildSettings(context=False), progress=False)
+        plain = load_index(Path(tmp), index.manifest["corpus_dir"])
         rows = {name: evaluate(index, s, questions, gold) for name, s in CONFIGS.items()}
         rows["hybrid (default), no context"] = evaluate(plain, SearchSettings(), questions, gold)
         rows["dense only, no context"] = evaluate(plain, SearchSettings(mode="dense"), questions, gold)

@@ -245,20 +245,11 @@ def cmd_serve(args) -> int:
 def cmd_eval(args) -> int:
     import tempfile
 
-    from .harness import format_side_by_side, gold_corpus, run_eval, write_outputs
+    from .harness import format_side_by_side, gold_index, run_eval, write_outputs
 
     scratch = tempfile.TemporaryDirectory()
-    if args.index is None:  # score on the reports the gold set was written over (evals/corpus.txt)
-        from .index import build_index, default_index_dir, load_index
-
-        corpus = gold_corpus(Path(scratch.name) / "corpus", args.corpus)
-        index_dir = Path(scratch.name) / "index"
-        if (default_index_dir() / "current").exists():  # reuse its vectors: nothing is embedded again
-            shutil.copytree(default_index_dir(), index_dir, symlinks=True)
-        build_index(corpus, index_dir, progress=False)
-        index = load_index(index_dir, corpus)
-    else:
-        index = _index(args)
+    # by default, score on the reports the gold set was written over (evals/corpus.txt)
+    index = gold_index(scratch.name, args.corpus) if args.index is None else _index(args)
     questions = args.questions
     if not questions.is_file():
         raise UserError(f"no question file at {questions}")

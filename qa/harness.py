@@ -143,6 +143,21 @@ def gold_corpus(dest: Path | str, corpus_dir: Path | str | None = None, ids_file
     return dest
 
 
+def gold_index(scratch: Path | str, corpus_dir: Path | str | None = None) -> Index:
+    """An index of the gold corpus in `scratch`, reusing the default index's vectors where it has
+    them (then nothing is embedded again: only FAISS and BM25 are rebuilt)."""
+    import shutil
+
+    from .index import default_index_dir
+
+    scratch = Path(scratch)
+    corpus = gold_corpus(scratch / "corpus", corpus_dir)
+    if (default_index_dir() / "current").exists():
+        shutil.copytree(default_index_dir(), scratch / "index", symlinks=True)
+    build_index(corpus, scratch / "index", progress=False)
+    return load_index(scratch / "index", corpus)
+
+
 def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain_index: Index | None = None,
              progress=lambda message: None) -> dict:
     """Run every configuration; returns {"configs": {name: {...}}, "questions": n, ...} as plain data."""
