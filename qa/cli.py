@@ -144,11 +144,13 @@ def cmd_add(args) -> int:
 
     fields = {k: v for k, v in (("publisher", args.publisher),) if v}
     overrides = Overrides(kind=args.kind, authority=args.authority, date=args.date, title=args.title, fields=fields)
-    outcomes = add_paths(args.paths, args.corpus, overrides)
-    for o in outcomes:
+    def show(o, done: int, total: int) -> None:
         stream = sys.stderr if o.status == "refused" else sys.stdout
         word = {"added": "added", "duplicate": "skipped", "refused": "refused"}[o.status]
-        print(f"{word:8} {o.path}: {o.detail}", file=stream)
+        count = f"[{done}/{total}] " if total > 1 else ""
+        print(f"{count}{word:8} {o.path}: {o.detail}", file=stream, flush=True)
+
+    outcomes = add_paths(args.paths, args.corpus, overrides, on_outcome=show)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "refused")}
     print(f"{counts['added']} added, {counts['duplicate']} already held, {counts['refused']} refused")
     if counts["added"]:

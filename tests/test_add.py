@@ -122,3 +122,17 @@ def test_remove_takes_out_the_entry_and_its_file_only(corpus):
     assert "dorset" not in (corpus / "catalogue.toml").read_text(encoding="utf-8").lower()
     with pytest.raises(CatalogueError, match="no report with id 'dorset-ilacs-2025'"):
         remove_report("dorset-ilacs-2025", corpus)
+
+
+def test_the_same_words_about_another_council_are_that_councils_report(corpus, tmp_path):
+    """Joint inspections print near-identical reports for two councils (North and West
+    Northamptonshire, 2022): matching words alone do not make a report a duplicate."""
+    from qa.add import Overrides
+
+    seed = next(r for r in load_catalogue(corpus) if r.id == "ofsted-ilacs-2024")
+    copy = tmp_path / "joint.txt"
+    copy.write_text((corpus / seed.file).read_text(encoding="utf-8"), encoding="utf-8")
+    [again] = add_paths([copy], corpus, Overrides(authority="Oxfordshire", date="2024"))
+    assert again.status == "duplicate"
+    [other] = add_paths([copy], corpus, Overrides(authority="Buckinghamshire", date="2024"))
+    assert other.status == "added"

@@ -53,8 +53,8 @@ def test_add_then_remove_a_report_updates_the_index_incrementally(tmp_path, inde
     added = reportqa("--corpus", str(corpus), "add", str(fixtures / "50276411.pdf"), str(fixtures / "50004178.pdf"),
                      "--index", str(index))
     assert added.returncode == 1  # one file was refused: a script can tell
-    assert "added    " in added.stdout and "dorset-ilacs-2025" in added.stdout
-    assert "refused  " in added.stderr and "50004178.pdf: an HTML page saved with a .pdf name" in added.stderr
+    assert "] added    " in added.stdout and "dorset-ilacs-2025" in added.stdout
+    assert "] refused  " in added.stderr and "50004178.pdf: an HTML page saved with a .pdf name" in added.stderr
     assert "5 report(s) unchanged, 1 to chunk and embed" in added.stderr  # only the new report is embedded
     rows = json.loads(reportqa("--corpus", str(corpus), "judgements", "--json", "--index", str(index)).stdout)
     dorset = next(r for r in rows if r["doc_id"] == "dorset-ilacs-2025")

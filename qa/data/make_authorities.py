@@ -37,6 +37,8 @@ WRITTEN_ALIASES, are only those no rule can give:
                  authority, so the short form is unambiguous here.
   BCP          - Bournemouth, Christchurch and Poole Council's own short name.
   BaNES, B&NES - Bath and North East Somerset's own short names.
+  East Riding  - East Riding of Yorkshire, as its council and Ofsted's reports title it ("Inspection
+                 of East Riding local authority children's services").
   London Corporation, City of London Corporation, Corporation of London - the City of London;
                  'London Corporation' is the name Ofsted's reports list use. No rule strips
                  'City of' from 'City of London', since 'London' is not an authority.
@@ -89,6 +91,7 @@ WRITTEN_ALIASES = {
     "Newcastle upon Tyne": ["Newcastle"],
     "Bournemouth, Christchurch and Poole": ["BCP"],
     "Bath and North East Somerset": ["BaNES", "B&NES"],
+    "East Riding of Yorkshire": ["East Riding"],
     "City of London": ["London Corporation", "City of London Corporation", "Corporation of London"],
 }
 
