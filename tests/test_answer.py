@@ -37,7 +37,7 @@ def test_care_leavers_answer_states_judgement_strengths_and_the_too_late_concern
     assert not a.abstained
     assert_faithful(a)
     lines = a.answer.split("\n")
-    assert lines[0].startswith("Ofsted ILACS 2024 — inspection report, 2024")
+    assert lines[0].startswith("Oxfordshire County Council: Ofsted ILACS 2024 — inspection report, 2024")  # names its council
     assert lines.index("Judgement:") < lines.index("Strengths:") < lines.index("Concerns:")
     by_n = {c.n: c for c in a.citations}
     judgement = lines[lines.index("Judgement:") + 1]
@@ -70,7 +70,7 @@ def test_questions_the_reports_do_not_cover_are_declined_without_citations(answe
 
 def test_another_council_is_named_in_the_refusal(answerer):
     a = answerer.answer("What rating did Ofsted give Buckinghamshire?")
-    assert "Buckinghamshire" in a.answer and "Oxfordshire County Council" in a.answer
+    assert a.abstained and "no report about Buckinghamshire" in a.answer and "reports about Oxfordshire" in a.answer
 
 
 def test_a_comparison_with_a_report_not_held_is_still_answered(answerer):

@@ -108,9 +108,10 @@ def test_the_harness_compares_configurations_and_writes_tables_and_a_chart(index
     assert paths[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_reportqa_eval_runs_on_any_file_in_the_format(index_dir, small_questions):
-    result = subprocess.run([sys.executable, "-m", "qa.cli", "eval", "--questions", str(small_questions),
-                             "--json", "--index", str(index_dir)], capture_output=True, text=True, timeout=900)
+def test_reportqa_eval_runs_on_any_file_in_the_format(index_dir, seed_corpus, small_questions):
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "--corpus", str(seed_corpus), "eval", "--questions",
+                             str(small_questions), "--json", "--index", str(index_dir)],
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data["configs"]) == {c.name for c in CONFIGS}
