@@ -148,6 +148,8 @@ class Hit:
             "short_title": r.short_title,
             "date": r.date,
             "kind": r.kind,
+            "authority": r.authority,
+            "passage_kind": p.kind,  # paragraph, summary, judgement table, improvement point, ...
             "citation": citation_name(r, p),
             "text": p.text,
             "score": round(self.score, 6),

@@ -122,7 +122,8 @@ def test_api_reports_lists_the_catalogue(client):
 def test_openapi_describes_every_route(client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/api/ask", "/api/search", "/api/passages/{id}", "/api/reports", "/healthz", "/api/openapi.json"}
+    assert set(spec["paths"]) == {"/api/ask", "/api/search", "/api/passages/{id}", "/api/reports", "/healthz",
+                                  "/api/openapi.json", "/api/judgements"}
     assert spec["paths"]["/api/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == ["question"]
 
 

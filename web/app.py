@@ -131,7 +131,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
             abort(404, description=f"no passage with id {passage_id!r}")
         p = index.passages[row]
         r = index.reports[p.doc_id]
-        return jsonify(p.to_dict() | {"title": r.title, "short_title": r.short_title, "date": r.date, "kind": r.kind,
+        return jsonify(p.to_dict() | {"passage_kind": p.kind, "title": r.title, "short_title": r.short_title, "date": r.date, "kind": r.kind,
                                       "citation": citation_name(r, p), "url": passage_url(p)})
 
     @app.get("/api/search")

@@ -10,7 +10,7 @@
   const panel = document.getElementById("source");
   const panelBody = document.getElementById("source-body");
   const panelTitle = document.getElementById("source-title");
-  const filterIds = { doc: "f-doc", kind: "f-kind", year_from: "f-from", year_to: "f-to" };
+  const filterIds = { doc: "f-doc", authority: "f-authority", kind: "f-kind", year_from: "f-from", year_to: "f-to" };
   const MAX_HISTORY = 20; // the API takes the most recent 20 questions of a conversation
   let history = [];
   let lastOpener = null;
@@ -29,7 +29,8 @@
   function filters() {
     const out = {};
     for (const [key, id] of Object.entries(filterIds)) {
-      const value = document.getElementById(id).value;
+      const node = document.getElementById(id); // the council filter shows only with two councils or more
+      const value = node ? node.value : "";
       if (value) out[key] = key.startsWith("year") ? Number(value) : value;
     }
     return out;
@@ -213,5 +214,5 @@
     closeSource();
     box.focus();
   });
-  for (const id of Object.values(filterIds)) document.getElementById(id).addEventListener("change", updateFilterSummary);
+  for (const id of Object.values(filterIds)) document.getElementById(id)?.addEventListener("change", updateFilterSummary);
 })();

@@ -1,0 +1,194 @@
+"""The judgements page and API: every inspection's grades in one sortable table, each cited.
+
+What it does: `register_judgements(app, index)` adds
+- `GET /api/judgements?authority=&year_from=&year_to=`: a JSON list, one row per inspection report
+  with judgements (oldest first), in `qa.judgements.JudgementRow.to_dict()` form plus `council` (the
+  council's usual name), `report_url` (the report page at its judgement table, `/reports/<id>#p<label>`)
+  and, on each judgement, `url` (the same passage with that grade's line marked);
+- `GET /judgements`: the same rows as an HTML table, one column per judgement, each grade linking
+  to its line in the report's judgement table; filtered by a GET form (works without JavaScript),
+  sorted by any column with `static/judgements.js`;
+- `councils` (the held councils' names) to every template, for the chat page's council filter.
+
+Parameters: `authority` (a council, however written: "Dorset", "Oxfordshire County Council";
+repeatable), `year_from`, `year_to` (four-digit years of the inspection's last day on site).
+A malformed year, or year_from after year_to, is 400 `{"error": ...}` naming the parameter. A
+council the collection holds no report about is 404 `{"error": ...}` listing the councils it holds
+(a held council whose reports carry no judgements is 200 with `[]`).
+
+What it does not do: read grades (`qa.chunk.facts`, `qa.judgements`) or retrieve anything.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from qa.judgements import JudgementRow, judgement_key, judgement_rows
+from qa.places import find_authority, held_councils, same_council
+from qa.retrieve import passage_url
+
+# Columns always offered first, in this order, when any row has them; other keys follow as found.
+MAIN_KEYS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers")
+KEY_LABELS = {
+    "overall_effectiveness": "Overall effectiveness",
+    "impact_of_leaders": "Leaders",
+    "help_and_protection": "Help and protection",
+    "children_in_care": "Children in care",
+    "care_leavers": "Care leavers",
+    "adoption": "Adoption",
+    "lscb": "LSCB",
+    "capacity_to_improve": "Capacity to improve",
+    "lac_outcomes": "Looked-after children's outcomes",
+    "quality_of_provision": "Quality of provision",
+}
+# Sort rank of a grade: best first when ascending; a missing grade sorts last.
+GRADE_RANK = {"outstanding": 1, "good": 2, "adequate": 3, "requires improvement": 3, "inadequate": 4,
+              "not judged": 5}
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def register_judgements(app, index) -> None:
+    """Add the judgements page and API (and the held councils for templates) to the app."""
+    bp = Blueprint("judgements", __name__)
+    councils = held_councils(index.reports.values())
+    names = sorted(a.display for a in councils)
+
+    @app.context_processor
+    def _councils():
+        return {"councils": names}
+
+    def rows_for(args) -> list[dict]:
+        """The rows a request asks for, as dicts; aborts 400/404 with the reason."""
+        year_from, year_to = _year(args, "year_from"), _year(args, "year_to")
+        if year_from and year_to and year_from > year_to:
+            abort(400, description=f"year_from {year_from} is after year_to {year_to}")
+        wanted = [a.strip() for a in args.getlist("authority") if a.strip()]
+        for name in wanted:
+            if not any(same_council(r.authority, name) for r in index.reports.values()):
+                abort(404, description=f"no reports about {name!r} in the collection; it holds reports about: "
+                                       f"{', '.join(names)}")
+        rows = judgement_rows(index, year_from=year_from, year_to=year_to)
+        if wanted:
+            rows = [r for r in rows if any(same_council(r.authority, name) for name in wanted)]
+        return [_row_dict(index, r) for r in rows]
+
+    @bp.get("/api/judgements")
+    def api_judgements():
+        return jsonify(rows_for(request.args))
+
+    @bp.get("/judgements")
+    def judgements_page():
+        years = sorted({r.year for r in judgement_rows(index)})
+        authority = find_authority(request.args.get("authority", ""))
+        chosen = {"authority": authority.display if authority else "", "year_from": request.args.get("year_from", ""),
+                  "year_to": request.args.get("year_to", "")}
+        error, status, rows = None, 200, []
+        try:
+            rows = [_page_row(index, data) for data in rows_for(request.args)]
+        except HTTPException as exc:  # a bad year (400) or an unknown council (404): said beside the form
+            if exc.code not in (400, 404):
+                raise
+            error, status = exc.description, exc.code
+        found = [k for r in rows for k in r["grades"]]
+        keys = [k for k in MAIN_KEYS if k in found] + [k for k in dict.fromkeys(found) if k not in MAIN_KEYS]
+        return render_template("judgements.html", rows=rows, keys=keys, labels=KEY_LABELS, years=years,
+                               chosen=chosen, error=error), status
+
+    app.register_blueprint(bp)
+
+
+def judgements_openapi() -> dict:
+    """The OpenAPI description of `GET /api/judgements`."""
+    error = {"description": "error", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
+    grade = {"type": "object", "properties": {
+        "name": {"type": "string", "description": "the judgement as the report names it"},
+        "key": {"type": "string", "description": "canonical key, e.g. overall_effectiveness, care_leavers"},
+        "grade": {"type": "string", "description": "outstanding | good | requires improvement | inadequate | ..."},
+        "url": {"type": "string", "description": "the report page at the judgement table, this grade's line marked"}}}
+    row = {"type": "object", "properties": {
+        **{k: {"type": "string"} for k in ("doc_id", "authority", "council", "file", "published", "inspection_start",
+                                            "inspection_end", "framework", "lead_inspector", "report_url")},
+        "passage_id": {"type": ["string", "null"]}, "year": {"type": "integer"},
+        "judgements": {"type": "array", "items": grade}}}
+    year = {"type": "integer", "minimum": 1000, "maximum": 9999}
+    return {"get": {
+        "summary": "Each inspection's judgements (grades), oldest first, each linked to its report's judgement table",
+        "parameters": [
+            {"name": "authority", "in": "query", "schema": {"type": "string"},
+             "description": "a council, however written (repeatable); one the collection holds nothing about is 404"},
+            {"name": "year_from", "in": "query", "schema": year,
+             "description": "inspections whose last day on site is in this year or later"},
+            {"name": "year_to", "in": "query", "schema": year,
+             "description": "inspections whose last day on site is in this year or earlier"}],
+        "responses": {"200": {"description": "one row per inspection report with judgements", "content": {
+            "application/json": {"schema": {"type": "array", "items": row}}}}, "400": error, "404": error}}}
+
+
+def _year(args, name: str) -> int | None:
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{4}", value):
+        abort(400, description=f"{name} must be a year of four digits such as 2018, not {value[:40]!r}")
+    return int(value)
+
+
+def _row_dict(index, row: JudgementRow) -> dict:
+    """A row as the API gives it: `to_dict()` with the council's usual name and links."""
+    data = row.to_dict()
+    authority = find_authority(row.authority)
+    passage = index.passages[index.by_id[row.passage_id]] if row.passage_id in index.by_id else None
+    data["council"] = authority.display if authority else row.authority
+    data["report_url"] = passage_url(passage) if passage else f"/reports/{row.doc_id}"
+    for grade in data["judgements"]:
+        grade["url"] = _grade_url(passage, grade["key"]) if passage else data["report_url"]
+    return data
+
+
+def _page_row(index, data: dict) -> dict:
+    """An API row with what the page shows besides: grades by key, dates as a person writes them."""
+    grades: dict[str, dict] = {}
+    for grade in data["judgements"]:
+        grades.setdefault(grade["key"], grade | {"rank": GRADE_RANK.get(grade["grade"], 6)})
+    return data | {
+        "grades": grades,
+        "dates": _dates(data["inspection_start"], data["inspection_end"]) or str(data["year"]),
+        "sort_date": data["inspection_end"] or data["inspection_start"] or str(data["year"]),
+        "short_title": index.reports[data["doc_id"]].short_title,
+    }
+
+
+def _grade_url(passage, key: str) -> str:
+    """The judgement table in its report page, the line giving this grade marked when found."""
+    pos = 0
+    for line in passage.text.split("\n"):
+        name = re.sub(r"^\s*\d+(?:\.\d+)?\.?\s+", "", line.rpartition(":")[0])
+        if name and judgement_key(name) == key:
+            start = pos + len(line) - len(line.lstrip())
+            return f"/reports/{passage.doc_id}?mark={passage.label}:{start}-{pos + len(line.rstrip())}#p{passage.label}"
+        pos += len(line) + 1
+    return passage_url(passage)
+
+
+def _dates(start: str, end: str) -> str:
+    """'2024-02-12', '2024-02-23' -> '12–23 Feb 2024' (and across months or years as needed)."""
+    try:
+        a = date.fromisoformat(start) if start else None
+        b = date.fromisoformat(end) if end else None
+    except ValueError:
+        return " to ".join(x for x in (start, end) if x)
+    if a is None or b is None:
+        d = a or b
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}" if d else ""
+    if a == b:
+        return f"{b.day} {_MONTHS[b.month - 1]} {b.year}"
+    if (a.year, a.month) == (b.year, b.month):
+        return f"{a.day}–{b.day} {_MONTHS[b.month - 1]} {b.year}"
+    if a.year == b.year:
+        return f"{a.day} {_MONTHS[a.month - 1]} – {b.day} {_MONTHS[b.month - 1]} {b.year}"
+    return f"{a.day} {_MONTHS[a.month - 1]} {a.year} – {b.day} {_MONTHS[b.month - 1]} {b.year}"
