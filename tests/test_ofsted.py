@@ -161,3 +161,17 @@ def test_no_furniture_in_any_passage_of_the_shared_collection():
         for p in chunk_text(REPORT, text).passages:
             assert not any(f.search(p.text) for f in FURNITURE), (path.name, p.label)
     assert read >= 90
+
+
+def test_closing_boilerplate_is_dropped_wherever_a_pdf_binds_two_reports_together():
+    """Hull 2015 binds the council's inspection and its LSCB review, each with Ofsted's closing page."""
+    from qa.chunk.furniture import strip_furniture
+
+    closing = ("The Office for Standards in Education, Children’s Services and Skills (Ofsted)\nregulates and inspects.\n"
+               "If you would like a copy of this document in a different format, please telephone.\n"
+               "Piccadilly Gate\nStore Street\n© Crown copyright 2015")
+    text = "\f".join(["1. First report text.", closing, "1. Second report text.", closing]) + "\n"
+    furniture = strip_furniture(text)
+    kept = [ln.text for page in furniture.pages for ln in page]
+    assert kept == ["1. First report text.", "1. Second report text."]
+    assert [d.rule for d in furniture.dropped] == ["publisher boilerplate", "publisher boilerplate"]

@@ -39,7 +39,7 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
 _FOOTNOTE = re.compile(r"^(\d{1,2})\s+(?=[A-Z‘'“(a-z])")
 _BOILERPLATE = re.compile(
-    r"^(The Office for Standards in Education, Children.s Services and Skills \(Ofsted\) regulates"
+    r"^(The Office for Standards in Education, Children.s Services and Skills \(Ofsted\)(?: regulates|$)"
     r"|Any complaints about the inspection or the report should be made"
     r"|Ofsted is the Office for Standards in Education"
     r"|If you would like a copy of this document in a different format)"
@@ -87,13 +87,19 @@ def _repeated_edges(pages: list[list[Line]]) -> tuple[set[str], set[str]]:
     return {s for s, n in tops.items() if n >= needed}, {s for s, n in bottoms.items() if n >= needed}
 
 
-def _boilerplate_start(pages: list[list[Line]]) -> tuple[int, int] | None:
-    """(page, line) where the publisher's closing text begins, looked for on the last two pages."""
-    for p in range(max(0, len(pages) - 2), len(pages)):
-        for i, line in enumerate(pages[p]):
-            if _BOILERPLATE.match(line.text):
-                return p, i
-    return None
+def _boilerplate(pages: list[list[Line]]) -> set[tuple[int, int]]:
+    """(page, line) of every line of the publisher's closing text: from one of its opening lines to
+    the "© Crown copyright" line that closes it (or the end). A PDF that binds two reports together
+    (a council's inspection and its LSCB review) has one such block after each."""
+    inside = False
+    found: set[tuple[int, int]] = set()
+    for p, lines in enumerate(pages):
+        for i, line in enumerate(lines):
+            inside = inside or bool(_BOILERPLATE.match(line.text))
+            if inside:
+                found.add((p, i))
+                inside = not _COPYRIGHT.match(line.text)
+    return found
 
 
 def _footnotes(lines: list[Line]) -> tuple[list[tuple[str, list[Line]]], int]:
@@ -153,19 +159,17 @@ def strip_furniture(text: str) -> Furniture:
     pages = page_lines(text)
     out = Furniture(pages=[])
     tops, bottoms = _repeated_edges(pages)
-    tail = _boilerplate_start(pages)
+    closing = _boilerplate(pages)
 
     def drop(rule: str, lines: list[Line]) -> None:
         if lines:
             out.dropped.append(Dropped(rule, lines[0].start, lines[-1].end, "\n".join(ln.text for ln in lines)))
 
     for p, lines in enumerate(pages):
-        if tail is not None and p > tail[0]:
-            drop("publisher boilerplate", lines)
-            continue
-        if tail is not None and p == tail[0]:
-            drop("publisher boilerplate", lines[tail[1]:])
-            lines = lines[: tail[1]]
+        if any((p, i) in closing for i in range(len(lines))):
+            block = [ln for i, ln in enumerate(lines) if (p, i) in closing]
+            drop("publisher boilerplate", block)
+            lines = [ln for i, ln in enumerate(lines) if (p, i) not in closing]
         kept: list[Line] = []
         for i, line in enumerate(lines):
             at_top, at_bottom = i < _EDGE, i >= len(lines) - _EDGE
