@@ -51,6 +51,42 @@ def embedding_rate(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def add_cost(chunked, by_id, units: list[str], sentences: list[str], rate: float) -> list[tuple[str, str]]:
+    """What adding one report to this whole collection costs, part by part, each part measured at
+    full size: embedding a median report (at the measured rate), rebuilding BM25 over every passage,
+    rebuilding the exact FAISS index over every unit vector and writing all vectors (random unit
+    vectors stand in for the real ones: these costs do not depend on the values)."""
+    import tempfile
+
+    import numpy as np
+
+    from qa.index import _bm25, _faiss_index, bm25_text
+    from qa.sentences import split_sentences
+
+    median = sorted(chunked, key=lambda c: len(c.passages))[len(chunked) // 2]
+    texts = len(median.passages) + sum(len(split_sentences(p.text)) for p in median.passages)
+    passages = [p for c in chunked for p in c.passages]
+    started = time.perf_counter()
+    _bm25([bm25_text(p, by_id[p.doc_id]) for p in passages])
+    bm25 = time.perf_counter() - started
+    vectors = np.random.default_rng(0).standard_normal((len(units), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    started = time.perf_counter()
+    _faiss_index(vectors, "flat")
+    faiss = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        np.save(Path(tmp) / "units.npy", vectors)
+        np.save(Path(tmp) / "sentences.npy", np.zeros((len(sentences), 384), dtype=np.float32))
+        write = time.perf_counter() - started
+    embed = texts / rate
+    return [
+        ("add one report: embed a median report", f"{embed:.1f} s ({texts} texts)"),
+        ("add one report: rebuild BM25 / FAISS / write vectors, whole collection", f"{bm25:.1f} / {faiss:.1f} / {write:.1f} s"),
+        ("add one report: projected total", f"{embed + bm25 + faiss + write:.0f} s"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
@@ -83,6 +119,7 @@ def main() -> None:
         ("embedding rate on this machine", f"{rate:.0f} texts/s (sample of {len(sample)})"),
         ("projected embedding of the whole corpus", f"{(len(units) + len(sentences)) / rate / 60:.0f} min"),
     ]
+    rows.extend(add_cost(chunked, by_id, units, sentences, rate))
     if args.build:
         from qa.index import build_index
 
