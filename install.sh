@@ -18,8 +18,10 @@ fi
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
-stamp=".venv/.installed${extras}-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.installed${extras}-${hash}"
+# An install with the test extras also satisfies a plain one: run.sh after test.sh installs nothing.
+if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && [ -f ".venv/.installed[test]-${hash}" ]; }; then
   echo "Installing reportqa${extras} into .venv (first run takes a few minutes) ..."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   # One pip command, so torch resolves to the pinned CPU build (torch==2.13.0 in pyproject.toml).
