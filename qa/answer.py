@@ -27,7 +27,7 @@ from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url, require_text
 from .judgements import JudgementRow
 from .places import held_councils, mentioned, normalise
-from .ratings import RatingAsk, matching_rows, rating_ask, table_line
+from .ratings import RATING, RatingAsk, matching_rows, rating_ask, table_line
 from .sentences import quoted
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
@@ -61,7 +61,6 @@ CHANGE = re.compile(
     r"between (19|20)\d\d and|from (19|20)\d\d to|keeps? (coming|cropping) (back|up)|recurring|again)\b",
     re.IGNORECASE,
 )
-RATING = re.compile(r"\b(rat(e|ed|ing|ings)|grades?|graded|judge(d|ment|ments)|verdict|overall effectiveness)\b", re.I)
 GRADE_LINE = re.compile(r":\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$", re.I)
 AMOUNT = re.compile(
     r"\b(how (much|many)|budgets?|spend\w*|cost\w*|£|funding levels?|salar\w*|paid|wages?|"

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from .judgements import JudgementRow, judgement_rows
 from .places import Authority
 
-RATING_WORDS = re.compile(
-    r"\b(rat(e|ed|ing|ings)|grades?|graded|judged|judge?ments?|verdict|overall effectiveness|outstanding|inadequate"
-    r"|requires? improvement|compare[ds]?|comparison)\b", re.I)
+# A question about a grade ("rating", "judged"); with a grade's name or a comparison, about the table.
+RATING = re.compile(r"\b(rat(e|ed|ing|ings)|grades?|graded|judge(d|ment|ments)|verdict|overall effectiveness)\b", re.I)
+RATING_WORDS = re.compile(RATING.pattern[:-3] + r"|judge?ments?|outstanding|inadequate|requires? improvement|compare[ds]?|comparison)\b", re.I)
 _GRADE = re.compile(r"\b(outstanding|good|requires? improvement|inadequate)\b", re.I)
 _WHICH = re.compile(r"\b(which|what|how many|list|all)\b.{0,30}\b(councils?|authorities|las?|local authorities)\b", re.I)
 _CHANGE = re.compile(r"\b(changed?|since|over time|history|trend|improved|declined|compared? with (?:its|their) )\b", re.I)
