@@ -27,7 +27,7 @@ from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url, require_text
 from .judgements import JudgementRow
 from .places import held_councils, mentioned, normalise
-from .ratings import RATING, RatingAsk, matching_rows, rating_ask, table_line
+from .ratings import RATING, RatingAsk, matching_rows, no_match, rating_ask, table_line
 from .sentences import quoted
 
 # What marks a sentence as a concern rather than a strength, in inspection language.
@@ -475,6 +475,8 @@ class Answerer:
             rows = [r for r in matching_rows(self.index, ask) if given.allows(self.index.reports[r.doc_id])]
             if rows:
                 return self._compose_ratings(question, query, ask, rows)
+            if ask.grade:  # "which councils were judged inadequate?": none is an answer, from the table
+                return self._abstain(question, query, [], no_match(ask, self.held_names()))
         scope = self.implied_scope(query) if given == Filters() else None
         within = scope or given  # the filters in force, parsed once
         if councils and not given.authorities:  # "... care leavers in Dorset": Dorset's reports only
@@ -519,7 +521,9 @@ class Answerer:
                     score += self.settings.grade_line_bonus  # in a rating question a grade is the answer
                     if text.lower().startswith("overall") and "overal" in q_tokens:
                         score += self.settings.grade_line_bonus / 3  # 'overall grade' asks for that row
-                scored.append(_Picked(hit, row, int(s), int(e), score, text, bool(CONCERN.search(text))))
+                # an inspection's "What needs to improve?" point is a concern whatever its wording
+                concern = hit.passage.kind == "improvement point" or bool(CONCERN.search(text))
+                scored.append(_Picked(hit, row, int(s), int(e), score, text, concern))
         best = max(scored, key=lambda p: p.score)
         self.last_best_score = best.score
         if best.score < self.settings.min_relevance:

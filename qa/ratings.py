@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from .judgements import JudgementRow, judgement_rows
 from .places import Authority
@@ -32,6 +33,7 @@ _CHANGE = re.compile(r"\b(changed?|since|over time|history|trend|improved|declin
 _SINCE = re.compile(r"\b(since|from|after)\s+(?:the\s+)?((?:19|20)\d\d)\b", re.I)
 _UNTIL = re.compile(r"\b(until|before|up to|to)\s+((?:19|20)\d\d)\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_RELATIVE_YEAR = re.compile(r"\b(this|last|previous) year\b", re.I)
 _LATEST = re.compile(r"\b(latest|most recent|current|now|last)\b", re.I)
 # The judgement areas of the ILACS and SIF frameworks, by the words that name them.
 AREAS = (
@@ -54,10 +56,11 @@ class RatingAsk:
     latest_only: bool  # one row per council: its latest inspection
 
 
-def rating_ask(query: str, councils: list[Authority]) -> RatingAsk | None:
+def rating_ask(query: str, councils: list[Authority], today: date | None = None) -> RatingAsk | None:
     """The rating question a query asks, or None when it is not one for the judgements table."""
     if not RATING_WORDS.search(query):
         return None
+    today = today or date.today()
     across = bool(_WHICH.search(query))
     compare = re.search(r"\bcompar", query, re.I) and len(councils) >= 2
     if not (councils or across):
@@ -72,6 +75,9 @@ def rating_ask(query: str, councils: list[Authority]) -> RatingAsk | None:
         areas = ("overall_effectiveness",)
     since, until = _SINCE.search(query), _UNTIL.search(query)
     years = [int(y) for y in _YEAR.findall(query)]
+    relative = _RELATIVE_YEAR.search(query)
+    if relative:  # "this year", "last year": of today's calendar
+        years.append(today.year - (relative.group(1).lower() in ("last", "previous")))
     year_from = int(since.group(2)) if since else (years[0] if years and not until else None)
     year_to = int(until.group(2)) if until else (years[-1] if years and not since and not _CHANGE.search(query) else None)
     change = bool(_CHANGE.search(query)) or bool(since)
@@ -93,6 +99,18 @@ def matching_rows(index, ask: RatingAsk) -> list[JudgementRow]:
     if ask.grade:
         rows = [r for r in rows if any(g.grade == ask.grade and (not ask.areas or g.key in ask.areas) for g in r.judgements)]
     return sorted(rows, key=lambda r: (r.inspection_end or str(r.year), r.authority))
+
+
+def no_match(ask: RatingAsk, held: str) -> str:
+    """What to say when no inspection matches a grade question."""
+    area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
+    when = ""
+    if ask.year_from or ask.year_to:
+        span = sorted({ask.year_from, ask.year_to} - {None})
+        when = f" in {span[0]}" if len(span) == 1 else f" from {span[0]} to {span[1]}"
+    latest = " at its latest inspection" if ask.latest_only else ""
+    return (f"No inspection in this collection{when} was graded {ask.grade} for {area}{latest}. "
+            f"The collection holds reports about {held}.")
 
 
 def table_line(table_text: str, name: str) -> str | None:

@@ -71,3 +71,28 @@ def test_the_authority_filter_scopes_an_answer(councils_answerer):
     assert not a.abstained and cited_docs(a) == {"blackpool-ilacs-2026"}
     with pytest.raises(QueryError, match="no report about 'Leeds'"):
         councils_answerer.answer("How well are children in care supported?", filters={"authority": "Leeds"})
+
+
+def test_a_grade_no_inspection_had_is_said_plainly_not_answered_from_prose(councils_answerer):
+    a = councils_answerer.answer("Which councils were judged inadequate in 2025?")
+    assert a.abstained and not a.citations
+    assert a.answer.startswith("No inspection in this collection in 2025 was graded inadequate for overall effectiveness")
+
+
+def test_this_year_and_last_year_are_read_from_todays_date():
+    from datetime import date
+
+    from qa.ratings import rating_ask
+
+    ask = rating_ask("Which councils were judged inadequate this year?", [], today=date(2026, 11, 23))
+    assert (ask.grade, ask.year_from, ask.year_to, ask.areas) == ("inadequate", 2026, 2026, ("overall_effectiveness",))
+    assert rating_ask("Which councils were rated good last year?", [], today=date(2026, 1, 5)).year_from == 2025
+
+
+def test_an_improvement_point_is_a_concern_whatever_its_wording(councils_answerer):
+    a = councils_answerer.answer("What did inspectors say about care leavers in Dorset?")
+    lines = a.answer.split("\n")
+    concerns = lines[lines.index("Concerns:"):]
+    assert any("The clarity and detail of the care leaver offer" in line for line in concerns)
+    strengths = lines[lines.index("Strengths:"):lines.index("Concerns:")]
+    assert not any("The clarity and detail of the care leaver offer" in line for line in strengths)

@@ -74,8 +74,8 @@ def _judgement_rows(lines: list[Line], start: int) -> tuple[list[tuple[str, str]
     i = end = start
     while i < len(lines):
         text = lines[i].text
-        if _TERMINAL.search(text) and not _GRADE.search(text):
-            break
+        if (_TERMINAL.search(text) or text.endswith(":")) and not _GRADE.search(text):
+            break  # a sentence or a lead-in ("The judgements ... are:") is not a row
         pending.append(text)
         joined = " ".join(pending)
         if re.search(r"requires improvement to$", joined, re.I) and i + 1 < len(lines):
@@ -271,11 +271,20 @@ def _front(lines: list[Line], builder: _Builder) -> tuple[int, tuple | None]:
             facts.lines.append(lines[i])
         facts.parts.append([None, [lines[i]]])
         i += 1
-    for j in range(i, min(len(lines), i + 40)):
-        header = lines[j] if _TABLE_HEADER.match(lines[j].text) else None
-        rows, end = _judgement_rows(lines, j + 1 if header else j)
+    window = range(i, min(len(lines), i + 40))
+    header_at = next((j for j in window if _TABLE_HEADER.match(lines[j].text)), None)
+    if header_at is not None:  # "Judgement Grade": the table starts there, whatever comes before
+        while facts is not None and i < header_at and len(lines[i].text.split()) <= 6:
+            facts.lines.append(lines[i])  # "Lead inspector: Matt Reed" / "Her Majesty's Inspector"
+            facts.parts[-1][1].append(lines[i])
+            i += 1
+        rows, end = _judgement_rows(lines, header_at + 1)
         if rows:
-            return i, (j, header, rows, end)
+            return i, (header_at, lines[header_at], rows, end)
+    for j in window:
+        rows, end = _judgement_rows(lines, j)
+        if rows:
+            return i, (j, None, rows, end)
     return i, None
 
 
