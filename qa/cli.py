@@ -108,7 +108,8 @@ def cmd_index(args) -> int:
             print(f"reportqa: {str(exc).split(': run')[0]}; building ...", file=sys.stderr)
     started = time.time()
     settings = BuildSettings(index_type=args.index_type, context=not args.no_context)
-    build = build_index(args.corpus, args.index, settings, log=lambda m: print(m, file=sys.stderr))
+    build = build_index(args.corpus, args.index, settings, allow_shrink=args.allow_shrink,
+                        log=lambda m: print(m, file=sys.stderr))
     m = load_index(args.index, args.corpus).manifest
     print(
         f"Indexed {m['passages']} passages of {m['reports']} reports "
@@ -304,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora")
     p.add_argument("--no-context", action="store_true", help="embed passages without report and section context")
     p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="index reports even if they lost most of their text since the last build")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", parents=[corpus_option], help="add report files (PDF, text, HTML) or folders of them, then update the index")

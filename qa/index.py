@@ -51,6 +51,10 @@ class IndexStale(IndexProblem):
     pass
 
 
+class ShrunkReport(IndexProblem):
+    """A changed report lost most of its text; the message names it and the override."""
+
+
 @dataclass(frozen=True)
 class BuildSettings:
     index_type: str = "flat"  # flat (exact), hnsw or ivf (approximate, for large corpora)
@@ -184,13 +188,36 @@ class _Part:
     sentence_vectors: np.ndarray
 
 
-def _reusable(index_dir: Path, settings: BuildSettings) -> Index | None:
+def _published(index_dir: Path) -> Index | None:
+    """The build in use, if one loads (stale or not)."""
+    try:
+        return load_index(index_dir, check_stale=False)
+    except IndexProblem:
+        return None
+
+
+def _refuse_shrunk(published: Index, chunked: dict[str, list[Passage]], reports: dict[str, Report]) -> None:
+    """Raise ShrunkReport naming every changed report that lost most of its text (see qa.shrink)."""
+    from .shrink import shrunk
+
+    problems = []
+    for doc_id, passages in chunked.items():
+        old = [p for p in published.passages if p.doc_id == doc_id]
+        why = shrunk(old, passages) if old else None
+        if why:
+            problems.append(f"{doc_id} ({reports[doc_id].file}): {why}")
+    if problems:
+        raise ShrunkReport(
+            "refusing to index report(s) that lost most of their text since the last build, which stays in use: "
+            + "; ".join(problems) + ". If that is intended, run `reportqa index --allow-shrink`"
+        )
+
+
+def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
     """The published build, if its vectors can be reused: same format, model, code and settings."""
     from .embed import model_hash
 
-    try:
-        previous = load_index(index_dir, check_stale=False)
-    except IndexProblem:
+    if previous is None:
         return None
     m = previous.manifest
     same = (
@@ -218,12 +245,12 @@ def _part_from(previous: Index, doc_id: str) -> _Part:
     )
 
 
-def _new_parts(reports: list[Report], corpus_dir: Path, all_reports: dict[str, Report], settings: BuildSettings,
-               progress: bool | None) -> list[_Part]:
-    """Chunk and embed the given reports, in one batch of units and one of sentences."""
+def _new_parts(reports: list[Report], passages: dict[str, list[Passage]], all_reports: dict[str, Report],
+               settings: BuildSettings, progress: bool | None) -> list[_Part]:
+    """Embed the given reports' passages, in one batch of units and one of sentences."""
     from .embed import encode
 
-    chunked = [chunk_report(r, corpus_dir).passages for r in reports]
+    chunked = [passages[r.id] for r in reports]
     units = [embedding_units(ps, all_reports, settings) for ps in chunked]
     spans = [[(row, s.start, s.end) for row, p in enumerate(ps) for s in split_sentences(p.text)] for ps in chunked]
     def vectors(texts: list[str]) -> np.ndarray:
@@ -251,6 +278,7 @@ def build_index(
     *,
     progress: bool | None = None,
     incremental: bool = True,
+    allow_shrink: bool = False,
     log=lambda message: None,
 ) -> Path:
     """Build the index and publish it as `index_dir/current`; returns the build folder.
@@ -271,11 +299,15 @@ def build_index(
     catalogue = load_catalogue(corpus_dir)
     reports = {r.id: r for r in catalogue}
     digests = {r.id: report_digest(r, corpus_dir) for r in catalogue}
-    previous = _reusable(index_dir, settings) if incremental else None
+    published = _published(index_dir)
+    previous = _reusable(published, settings) if incremental else None
     kept = {d for d, sha in digests.items() if previous and previous.manifest["report_sha256"].get(d) == sha}
     fresh = [r for r in catalogue if r.id not in kept]
     log(f"reportqa: {len(kept)} report(s) unchanged, {len(fresh)} to chunk and embed")
-    made = dict(zip((r.id for r in fresh), _new_parts(fresh, corpus_dir, reports, settings, progress)))
+    chunked = {r.id: chunk_report(r, corpus_dir).passages for r in fresh}
+    if published is not None and not allow_shrink:
+        _refuse_shrunk(published, chunked, reports)
+    made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress)))
     parts = [_part_from(previous, r.id) if r.id in kept else made[r.id] for r in catalogue]
 
     passages = [p for part in parts for p in part.passages]
@@ -343,10 +375,29 @@ def _publish(index_dir: Path, build: Path) -> None:
     tmp.symlink_to(build.name)
     os.replace(tmp, link)
     for old in index_dir.glob("build-*"):
-        finished = (old / "manifest.json").exists()
-        abandoned = time.time() - old.stat().st_mtime > 3600
-        if old != build and (finished or abandoned):
+        if old != build and not _in_progress(old):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _in_progress(build: Path) -> bool:
+    """Whether another live process is still writing this build (its pid is in the folder name);
+    a build whose process died (killed mid-write) is an orphan and goes on the next publish."""
+    if (build / "manifest.json").exists():
+        return False
+    parts = build.name.split("-")
+    try:
+        pid = int(parts[2])
+    except (IndexError, ValueError):
+        return time.time() - build.stat().st_mtime < 3600  # a name without a pid: keep it an hour
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_index(

@@ -177,3 +177,42 @@ def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
     _rewrite_manifest(private_index, model_sha256="f" * 64)
     with pytest.raises(IndexStale, match="embedding model changed"):
         Retriever(load_index(private_index, seed_corpus))
+
+
+@pytest.fixture()
+def own_corpus_and_index(index_dir, seed_corpus, tmp_path):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_corpus, corpus)
+    shutil.copytree(index_dir, index, symlinks=True)
+    return corpus, index
+
+
+@pytest.mark.parametrize("damage, why", [
+    (lambda text: "", "it has no passages left"),
+    (lambda text: text[: len(text) // 4], "its text went from"),
+])
+def test_a_report_that_lost_most_of_its_text_is_refused_and_the_good_build_kept(own_corpus_and_index, damage, why):
+    from qa.index import ShrunkReport
+
+    corpus, index = own_corpus_and_index
+    before = (index / "current").resolve()
+    path = corpus / "000_85197bd0036cba22.txt"
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ShrunkReport, match=rf"ofsted-ilacs-2024 \(000_85197bd0036cba22.txt\): {why}.*--allow-shrink"):
+        build_index(corpus, index, progress=False)
+    assert (index / "current").resolve() == before and len(load_index(index, check_stale=False).passages) == 133
+    build_index(corpus, index, progress=False, allow_shrink=True)  # the user says it is intended
+    assert len(load_index(index, corpus).passages) < 133
+
+
+def test_a_build_killed_mid_write_leaves_an_orphan_the_next_build_removes(own_corpus_and_index):
+    corpus, index = own_corpus_and_index
+    orphan = index / "build-20200101T000000-4194303-1"  # no process has that pid: its writer died
+    orphan.mkdir()
+    (orphan / "units.npy").write_bytes(b"half written")
+    assert load_index(index, corpus).path != orphan  # the published build is still served
+    with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
+        f.write("\nA new paragraph about adoption panels added by the council.\n")
+    build_index(corpus, index, progress=False)
+    assert not orphan.exists()
+    assert [p.name for p in index.glob("build-*")] == [(index / "current").resolve().name]
