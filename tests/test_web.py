@@ -210,3 +210,37 @@ def test_deeply_nested_json_is_400(client):
 def test_healthz_with_a_trailing_slash_is_a_json_404(client):
     r = client.get("/healthz/")
     assert r.status_code == 404 and r.is_json
+
+
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/"), ("get", "/reports/ofsted-ilacs-2024"), ("get", "/static/chat.js"), ("get", "/api/reports"),
+    ("get", "/api/search"), ("get", "/api/nothing"), ("get", "/reports/nope"), ("post", "/api/search"), ("post", "/"),
+])
+def test_every_response_carries_the_security_headers(client, method, path):
+    r = getattr(client, method)(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (path, name)
+    csp = r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+def test_the_pages_have_no_inline_script_or_style_so_the_policy_can_forbid_them(client):
+    for path in ("/", "/reports", "/reports/ofsted-ilacs-2024?mark=41:0-10", "/glossary", "/nope"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), path
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("get", "/api/ask", {"POST", "OPTIONS"}), ("delete", "/api/ask", {"POST", "OPTIONS"}),
+    ("post", "/api/search", {"GET", "HEAD", "OPTIONS"}), ("put", "/healthz", {"GET", "HEAD", "OPTIONS"}),
+    ("patch", "/api/passages/ofsted-ilacs-2024%2341", {"GET", "HEAD", "OPTIONS"}), ("post", "/", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_405_names_the_allowed_methods(client, method, path, allowed):
+    r = getattr(client, method)(path)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed

@@ -4,7 +4,8 @@ What it does: serves the chat page, the report pages (each passage anchored `#p<
 cited sentences highlighted when opened from a citation) and a JSON API (`/api/ask`,
 `/api/search`, `/api/passages/<id>`, `/api/reports`, `/healthz`, `/api/openapi.json`). The index
 and model are loaded once and shared read-only by all request threads. Every API error is JSON
-`{"error": ...}` with its status; pages get a plain error page; no traceback ever reaches a user.
+`{"error": ...}` with its status (a 405 with its `Allow` header); pages get a plain error page; no
+traceback ever reaches a user. Every response carries the security headers of `web.security`.
 
 What it does not do: retrieve, answer or parse anything itself; serve production traffic on its
 own (`reportqa serve` runs it under waitress).
@@ -24,6 +25,8 @@ from qa.answer import Answerer
 from qa.glossary import load_glossary
 from qa.index import Index, ensure_index
 from qa.retrieve import QueryError, Retriever, citation_name, passage_url
+
+from .security import add_security_headers
 
 MAX_BODY = 64 * 1024
 MAX_QUESTION = 1000
@@ -56,6 +59,8 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
     def is_api() -> bool:
         return request.path.startswith(("/api/", "/healthz"))
 
+    app.after_request(add_security_headers)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         message = {
@@ -65,9 +70,10 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
         }.get(exc.code, exc.description or exc.name)
         if isinstance(exc.description, str) and exc.code == 404 and exc.description.startswith("no "):
             message = exc.description
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]  # Allow on a 405
         if is_api():
-            return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, message=message, reports=reports), exc.code
+            return jsonify(error=message), exc.code, headers
+        return render_template("error.html", code=exc.code, message=message, reports=reports), exc.code, headers
 
     @app.errorhandler(BadRequest)
     @app.errorhandler(QueryError)
