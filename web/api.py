@@ -27,7 +27,7 @@ def register_api(app: Flask) -> None:
         snap = g.snap
         m = snap.index.manifest
         return jsonify(status="ok", index_loaded=True, passages=len(snap.index.passages), reports=len(snap.index.reports),
-                       model=m["model"], built_at=m["built_at"], index=snap.build)
+                       model=m["model"], built_at=m["built_at"], index=snap.build, loaded_at=snap.loaded_at)
 
     @app.get("/api/reports")
     def api_reports():

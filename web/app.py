@@ -2,9 +2,9 @@
 
 What it does: serves the chat page, the report pages (each passage anchored `#p<label>`, the
 cited sentences highlighted when opened from a citation) and the JSON API (`web.api`). The index
-and model are loaded once and shared read-only by all request threads. Every API error is JSON
-`{"error": ...}` with its status (a 405 with its `Allow` header); pages get a plain error page; no
-traceback ever reaches a user. Every response carries the security headers of `web.security`.
+and model are shared read-only by all request threads; a newly published index is picked up
+without a restart (`web.live`). Every API error is JSON `{"error": ...}` with its status (a 405
+with its `Allow` header); pages get a plain error page; no traceback ever reaches a user. Every response carries the security headers of `web.security`.
 
 What it does not do: retrieve, answer or parse anything itself; serve production traffic on its
 own (`reportqa serve` runs it under waitress).
@@ -25,7 +25,7 @@ from qa.index import Index, ensure_index
 from qa.retrieve import QueryError
 
 from .api import register_api
-from .live import Snapshot
+from .live import Live, Snapshot
 from .models import MAX_HISTORY, MAX_QUESTION, BadRequest  # noqa: F401 - part of this module's interface
 from .security import add_security_headers
 
@@ -42,23 +42,29 @@ log = logging.getLogger("reportqa.web")
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -> Flask:
-    """The app; loads (and if needed builds) the index once unless one is given."""
+def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None) -> Flask:
+    """The app; loads (and if needed builds) the index once unless one is given.
+
+    reload: follow the index's `current` link and serve each newly published build (default: on
+    when the app loads the index itself).
+    """
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.ensure_ascii = False
+    loaded_here = index is None
     index = index or ensure_index(index_dir, corpus_dir, build_missing=True)
-    snapshot = Snapshot.of(index)
+    watch = index.path.parent / "current" if (loaded_here if reload is None else reload) else None
+    live = Live(Snapshot.of(index), watch=watch, corpus_dir=corpus_dir)
 
     def is_api() -> bool:
         return request.path.startswith(("/api/", "/healthz"))
 
     def snap() -> Snapshot:
-        return g.get("snap") or snapshot
+        return g.get("snap") or live.snapshot
 
     @app.before_request
     def take_snapshot():
-        g.snap = snapshot
+        g.snap = live.current()
 
     app.after_request(add_security_headers)
 
@@ -122,7 +128,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None) -
         return render_template("glossary.html", terms=sorted(load_glossary(), key=lambda t: t.term.lower()))
 
     register_api(app)
-    app.extensions["reportqa"] = {"index": index, "answerer": snapshot.answerer}
+    app.extensions["reportqa"] = {"index": index, "answerer": live.snapshot.answerer, "live": live}
     return app
 
 

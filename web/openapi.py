@@ -39,7 +39,7 @@ REPORTS = {"type": "object", "required": ["reports"], "properties": {"reports": 
 HEALTH = {"type": "object", "required": ["status", "index_loaded", "passages", "reports", "model", "built_at", "index"],
           "properties": {"status": {"const": "ok"}, "index_loaded": {"type": "boolean"},
                          "passages": {"type": "integer"}, "reports": {"type": "integer"}, "model": _STR,
-                         "built_at": _STR, "index": _STR}}
+                         "built_at": _STR, "index": _STR, "loaded_at": _STR}}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": _STR}}
 WHY = {
     "400": "bad input; `error` gives the reason",
@@ -111,7 +111,7 @@ def openapi(ask_model: type[BaseModel], search_model: type[BaseModel]) -> dict:
                 "responses": {"200": _json(PASSAGE, "the passage")} | _errors("404", "405")}},
             "/api/reports": {"get": {"summary": "The reports of the corpus with their metadata",
                                      "responses": {"200": _json(REPORTS, "reports")} | _errors("405")}},
-            "/healthz": {"get": {"summary": "Whether the index is loaded, its size and model",
+            "/healthz": {"get": {"summary": "Whether the index is loaded, its size, model and the build serving",
                                  "responses": {"200": _json(HEALTH, "status")} | _errors("405")}},
             "/api/openapi.json": {"get": {"summary": "This description",
                                           "responses": {"200": _json({"type": "object"}, "OpenAPI document")}
