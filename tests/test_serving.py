@@ -137,3 +137,41 @@ def test_an_app_given_an_index_does_not_watch_unless_asked(index):
 
     assert create_app(index).extensions["reportqa"]["live"].watch is None
     assert create_app(index, reload=True).extensions["reportqa"]["live"].watch == index.path.parent / "current"
+
+
+def test_a_client_over_its_rate_limit_gets_429_json_with_retry_after(index):
+    from web.app import create_app
+
+    app = create_app(index, rate_limit="3/minute")
+    client = app.test_client()
+    for _ in range(3):
+        r = client.get("/api/search?q=care+leavers&k=1")
+        assert r.status_code == 200 and r.headers["X-RateLimit-Limit"] == "3"
+    r = client.get("/api/search?q=care+leavers&k=1")
+    assert r.status_code == 429 and r.is_json
+    assert r.get_json()["error"] == "too many requests: at most 3 per 1 minute per client; retry later"
+    assert 0 < int(r.headers["Retry-After"]) <= 60
+    assert r.headers["X-Frame-Options"] == "DENY"  # the security headers too
+    # another client is not limited by this one; nor are the cheap endpoints; /api/ask counts on its own
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get("/api/search?q=care+leavers&k=1").status_code == 200
+    assert client.get("/healthz").status_code == 200 and client.get("/api/reports").status_code == 200
+    assert client.post("/api/ask", json={"question": "care leavers"}).status_code == 200
+
+
+def test_rate_limits_are_off_unless_configured_and_checked_when_they_are(index, monkeypatch):
+    from web.app import create_app
+    from web.limits import DEFAULT, ENV, parse_rate, rate_from_env
+
+    client = create_app(index).test_client()
+    assert all(client.get("/api/search?q=care&k=1").status_code == 200 for _ in range(40))
+    assert parse_rate("off") is None and parse_rate(None) is None and parse_rate("10/second;100/hour")
+    with pytest.raises(ValueError, match="not a rate"):
+        parse_rate("lots")
+    monkeypatch.delenv(ENV, raising=False)
+    assert rate_from_env() == DEFAULT
+    monkeypatch.setenv(ENV, "5/minute")
+    assert rate_from_env() == "5/minute"
+    monkeypatch.setenv(ENV, "off")
+    assert rate_from_env() is None

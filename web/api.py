@@ -1,7 +1,8 @@
 """The JSON API: `/api/ask`, `/api/search`, `/api/passages/<id>`, `/api/reports`, `/healthz`.
 
 What it does: validates each request against its endpoint's model (`web.models`), calls the core
-with the validated values, and shapes the answer as JSON.
+with the validated values, and shapes the answer as JSON. `/api/ask` and `/api/search` can be
+rate-limited per client (`web.limits`).
 
 What it does not do: retrieve or answer itself (that is `qa`), or describe itself (that is
 `web.openapi`, from the same models).
@@ -19,8 +20,8 @@ from .models import BadRequest, parse_json_body, query_values, validate
 from .openapi import openapi
 
 
-def register_api(app: Flask) -> None:
-    """Add the API routes to `app`."""
+def register_api(app: Flask, limit=lambda view: view) -> None:
+    """Add the API routes to `app`; `limit` wraps the views that cost real work (ask, search)."""
 
     @app.get("/healthz")
     def healthz():
@@ -47,6 +48,7 @@ def register_api(app: Flask) -> None:
                                       "citation": citation_name(r, p), "url": passage_url(p)})
 
     @app.get("/api/search")
+    @limit
     def api_search():
         snap = g.snap
         params = validate(snap.search_model, query_values(snap.search_model, request.args), query=True)
@@ -57,6 +59,7 @@ def register_api(app: Flask) -> None:
         return jsonify(query=params.q, results=[h.to_dict() for h in hits])
 
     @app.post("/api/ask")
+    @limit
     def api_ask():
         snap = g.snap
         if not request.is_json:

@@ -4,7 +4,8 @@ What it does: serves the chat page, the report pages (each passage anchored `#p<
 cited sentences highlighted when opened from a citation) and the JSON API (`web.api`). The index
 and model are shared read-only by all request threads; a newly published index is picked up
 without a restart (`web.live`). Every API error is JSON `{"error": ...}` with its status (a 405
-with its `Allow` header); pages get a plain error page; no traceback ever reaches a user. Every response carries the security headers of `web.security`.
+with its `Allow` header, a 429 with `Retry-After`); pages get a plain error page; no traceback
+ever reaches a user. Every response carries the security headers of `web.security`.
 
 What it does not do: retrieve, answer or parse anything itself; serve production traffic on its
 own (`reportqa serve` runs it under waitress).
@@ -25,6 +26,7 @@ from qa.index import Index, ensure_index
 from qa.retrieve import QueryError
 
 from .api import register_api
+from .limits import rate_limiter
 from .live import Live, Snapshot
 from .models import MAX_HISTORY, MAX_QUESTION, BadRequest  # noqa: F401 - part of this module's interface
 from .security import add_security_headers
@@ -42,11 +44,13 @@ log = logging.getLogger("reportqa.web")
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None) -> Flask:
+def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None,
+               rate_limit: str | None = None) -> Flask:
     """The app; loads (and if needed builds) the index once unless one is given.
 
     reload: follow the index's `current` link and serve each newly published build (default: on
-    when the app loads the index itself).
+    when the app loads the index itself). rate_limit: per-client limit on /api/ask and /api/search
+    such as "30/minute" (default: none).
     """
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -74,6 +78,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
             404: "not found",
             405: f"method {request.method} is not allowed here",
             413: f"request body too large (at most {MAX_BODY // 1024} KB)",
+            429: f"too many requests: at most {exc.description} per client; retry later",
         }.get(exc.code, exc.description or exc.name)
         if isinstance(exc.description, str) and exc.code == 404 and exc.description.startswith("no "):
             message = exc.description
@@ -127,7 +132,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
     def glossary_page():
         return render_template("glossary.html", terms=sorted(load_glossary(), key=lambda t: t.term.lower()))
 
-    register_api(app)
+    register_api(app, limit=rate_limiter(app, rate_limit))
     app.extensions["reportqa"] = {"index": index, "answerer": live.snapshot.answerer, "live": live}
     return app
 

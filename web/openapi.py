@@ -2,7 +2,8 @@
 
 What it does: takes the request schemas from the same pydantic models that validate requests
 (`web.models`), so the description and the validation cannot disagree, and adds the response
-shapes and every error status each operation can answer with (all `{"error": "..."}`).
+shapes, every error status each operation can answer with (all `{"error": "..."}`), and the
+`Retry-After` header of a 429.
 
 What it does not do: validate responses at run time (the schemathesis tests check them).
 """
@@ -98,13 +99,13 @@ def openapi(ask_model: type[BaseModel], search_model: type[BaseModel]) -> dict:
                                "A year range that runs backwards matches no report (the answer abstains).",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": ask}}},
                 "responses": {"200": _json({"$ref": REF.format(model="Answer")}, "the answer")}
-                | _errors("400", "405", "413", "500")}},
+                | _errors("400", "405", "413", "429", "500")}},
             "/api/search": {"get": {
                 "summary": "Rank passages for a query",
                 "parameters": search_params,
                 "responses": {"200": _json({"type": "object", "required": ["query", "results"], "properties": {
                     "query": _STR, "results": {"type": "array", "items": {"$ref": REF.format(model="Hit")}}}},
-                    "ranked passages")} | _errors("400", "405", "500")}},
+                    "ranked passages")} | _errors("400", "405", "429", "500")}},
             "/api/passages/{id}": {"get": {
                 "summary": "One passage by id (e.g. ofsted-ilacs-2024%2341)",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}],
