@@ -8,7 +8,7 @@ with its `Allow` header, a 429 with `Retry-After`); pages get a plain error page
 ever reaches a user. Every response carries the security headers of `web.security`.
 
 What it does not do: retrieve, answer or parse anything itself; serve production traffic on its
-own (`reportqa serve` runs it under waitress).
+own (`reportqa serve` runs it under waitress, configured in `web.serve`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,9 @@ from qa.retrieve import QueryError
 from .api import register_api
 from .limits import rate_limiter
 from .live import Live, Snapshot
-from .models import MAX_HISTORY, MAX_QUESTION, BadRequest  # noqa: F401 - part of this module's interface
+from .models import MAX_BODY, MAX_HISTORY, MAX_QUESTION, BadRequest  # noqa: F401 - part of this module's interface
 from .security import add_security_headers
 
-# The largest valid /api/ask body, written compactly with every character escaped (\uXXXX, 12
-# bytes for one outside the BMP), is about 250 KB: the limit must not refuse a valid request.
-MAX_BODY = 256 * 1024
 EXAMPLES = (
     "What did inspectors say about care leavers?",
     "Did the 2014 action plan on foster carers get done?",

@@ -29,6 +29,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from qa.corpus import KINDS
 
+# The largest valid /api/ask body, written compactly with every character escaped (\uXXXX, 12
+# bytes for one outside the BMP), is about 250 KB: the body limit must not refuse a valid request.
+MAX_BODY = 256 * 1024
 MAX_QUESTION = 1000
 MAX_HISTORY = 20
 MAX_FILTER_VALUES = 20
