@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,17 +15,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def server(app):
-    from waitress.server import create_server
+    """The app as `reportqa serve` serves it, on a free loopback port."""
+    from web.serve import Server
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: bash test.sh installs it"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
+    with Server(app, "127.0.0.1", 0) as srv:
+        yield f"http://127.0.0.1:{srv.port}"
 
 
 @pytest.fixture(scope="module")

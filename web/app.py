@@ -28,7 +28,7 @@ from qa.retrieve import QueryError
 from .api import register_api
 from .limits import rate_limiter
 from .live import Live, Snapshot
-from .models import MAX_BODY, MAX_HISTORY, MAX_QUESTION, BadRequest  # noqa: F401 - part of this module's interface
+from .models import MAX_BODY, BadRequest
 from .security import add_security_headers
 
 EXAMPLES = (

@@ -208,10 +208,18 @@ def schemathesis_run(app, max_examples: int = 100) -> dict:
         "checks": {"enabled": True},
         "continue-on-failure": True,
     })
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
     started = time.perf_counter()
     requests, checks, failures, errors, operations = 0, Counter(), Counter(), [], set()
-    for event in from_schema(schema).execute():
+    with tempfile.TemporaryDirectory(prefix="reportqa-hypothesis-") as home:
+        set_hypothesis_home_dir(home)  # hypothesis's caches go here, not into the working tree
+        try:
+            events_seen = list(from_schema(schema).execute())
+        finally:
+            set_hypothesis_home_dir(None)
+    for event in events_seen:
         if isinstance(event, events.ScenarioFinished):
             operations.add(event.label)
             requests += len(event.recorder.cases)
