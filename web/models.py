@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -134,7 +134,7 @@ def query_values(model: type[BaseModel], args) -> dict:
         values = args.getlist(name)
         if not values:
             continue
-        if "list" in str(field.annotation):
+        if get_origin(field.annotation) is list:
             out[name] = values
             continue
         value = values[0]
