@@ -26,7 +26,7 @@ from .corpus import Report
 from .glossary import load_glossary, matching_terms
 from .retrieve import Filters, Hit, Retriever, citation_name, passage_url, require_text
 from .judgements import JudgementRow
-from .places import held_councils, mentioned, normalise
+from .places import held_councils, mentioned, normalise, same_council
 from .ratings import RATING, RatingAsk, matching_rows, no_match, rating_ask, table_line
 from .sentences import quoted
 
@@ -468,6 +468,10 @@ class Answerer:
         depth = self.settings.candidates_broad if broad else self.settings.candidates
         given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         given.check(self.index.reports)
+        unheld = [a for a in given.authorities if not any(same_council(a, r.authority) for r in self.index.reports.values())]
+        if unheld:  # a council filter the collection holds nothing about matches nothing
+            return self._abstain(question, question, [], f"The collection holds no report about {' or '.join(unheld)}; "
+                                                         f"it holds reports about {self.held_names()}.")
         councils = [c for c in mentioned(query) if c in self.held]
         outside = self._outside_collection(query)
         ask = rating_ask(query, councils) if not outside else None

@@ -228,20 +228,33 @@ def cmd_ask(args) -> int:
 def cmd_serve(args) -> int:
     import logging
 
-    from waitress import serve
+    from web.limits import parse_rate, rate_from_env
+    from web.serve import Server, ServeSettings
+
+    try:
+        settings = ServeSettings(threads=args.threads, connection_limit=args.connection_limit,
+                                 channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy)
+        rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
     from web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    app = create_app(index_dir=args.index, corpus_dir=args.corpus)
+    app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate)
     from .embed import encode
 
     encode(["warm up"], progress=False)  # load the model now, not on the first question
+    server = Server(app, args.host, args.port, settings)
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"reportqa is ready: open http://{host}:{args.port}/ in a browser (Ctrl+C stops it)", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="reportqa")
+    print(f"reportqa is ready: open http://{host}:{server.port}/ in a browser (Ctrl+C stops it)\n"
+          f"  {settings.threads} threads, at most {settings.connection_limit} connections, idle ones closed after "
+          f"{settings.channel_timeout} s, rate limit {rate or 'off'}"
+          + (f", client addresses from {settings.trusted_proxy}'s X-Forwarded-For" if settings.trusted_proxy else ""),
+          flush=True)
+    server.run()
     return 0
 
 
@@ -356,7 +369,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[corpus_option], help="serve the chat page and JSON API (waitress)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    from web.limits import DEFAULT as RATE, ENV as RATE_ENV
+    from web.serve import ServeSettings
+
+    serving = ServeSettings()
+    p.add_argument("--threads", type=int, default=serving.threads,
+                   help=f"worker threads running the app (default {serving.threads})")
+    p.add_argument("--connection-limit", type=int, default=serving.connection_limit, metavar="N",
+                   help=f"open connections at most; beyond it new ones wait (default {serving.connection_limit})")
+    p.add_argument("--channel-timeout", type=int, default=serving.channel_timeout, metavar="SECONDS",
+                   help=f"close a connection silent this long with no request running (default {serving.channel_timeout})")
+    p.add_argument("--rate-limit", default=None, metavar="RATE",
+                   help=f"per-client limit on /api/ask and /api/search, e.g. 30/minute;300/hour, or off "
+                        f"(default ${RATE_ENV} or {RATE})")
+    p.add_argument("--trusted-proxy", default=None, metavar="ADDRESS",
+                   help="the reverse proxy's address: take client addresses (for rate limits) from its X-Forwarded-For")
     _add_index_options(p)
     p.set_defaults(func=cmd_serve)
 

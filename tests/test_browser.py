@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import threading
+import json
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def server(app):
-    from waitress.server import create_server
+    """The app as `reportqa serve` serves it, on a free loopback port."""
+    from web.serve import Server
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: bash test.sh installs it"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
+    with Server(app, "127.0.0.1", 0) as srv:
+        yield f"http://127.0.0.1:{srv.port}"
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +131,45 @@ def test_usable_at_phone_width(browser, server):
     page.goto(server + "/reports/ofsted-ilacs-2024#p41")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
+
+
+def _answer_citing(report_url: str) -> dict:
+    text = "Care leavers are exempt from council tax."
+    citation = {"n": 1, "id": "ofsted-ilacs-2024#41", "doc_id": "ofsted-ilacs-2024", "title": "Inspection",
+                "short_title": "Ofsted ILACS 2024", "date": "2024-03-20", "kind": "inspection report", "label": "41",
+                "section": "", "citation": "Ofsted ILACS 2024, para 41", "text": text, "url": "/reports/ofsted-ilacs-2024#p41",
+                "quote": text, "quote_spans": [[0, len(text)]], "report_url": report_url}
+    return {"question": "q", "standalone_query": "q", "answer": "Lead\n- " + text + " [1]", "abstained": False,
+            "reason": "", "citations": [citation], "passages": []}
+
+
+@pytest.mark.parametrize("report_url, href", [
+    ("javascript:alert(document.domain)", None), (" JavaScript:alert(1)", None), ("data:text/html,<b>x</b>", None),
+    ("//evil.example/r", None), ("/\\evil.example/r", None), ("vbscript:msgbox(1)", None),
+    ("/reports/ofsted-ilacs-2024?mark=41:0-5#p41", "/reports/ofsted-ilacs-2024?mark=41:0-5#p41"),
+    ("https://example.org/r#p1", "https://example.org/r#p1"),
+])
+def test_only_http_and_same_origin_report_urls_become_links(page, server, report_url, href):
+    page.route("**/api/ask", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(_answer_citing(report_url))))
+    page.goto(server + "/")
+    turn = ask(page, "Do young people who have left care pay council tax?")
+    turn.locator(".cite").first.click()
+    expect(page.locator("#source")).to_be_visible()
+    links = page.locator("#source .open-report")
+    if href is None:
+        expect(links).to_have_count(0)
+    else:
+        expect(links).to_have_attribute("href", href)
+
+
+def test_the_content_security_policy_blocks_nothing_the_app_needs(page, server):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(server + "/")
+    turn = ask(page, "What did inspectors say about care leavers?")
+    turn.locator(".cite").first.click()
+    page.locator("#source .open-report").click()
+    page.wait_for_url("**/reports/ofsted-ilacs-2024?mark=*")
+    expect(page.locator(".passage.cited")).to_have_count(1)
+    assert refused == []

@@ -73,7 +73,8 @@ def test_api_ask_needs_a_json_body(client):
 
 
 def test_an_oversized_body_is_413_json(client):
-    r = client.post("/api/ask", data='{"question": "' + "x" * 70000 + '"}', content_type="application/json")
+    # over the 256 KB limit (raised from 64 KB: the largest valid body, every character escaped, is ~250 KB)
+    r = client.post("/api/ask", data='{"question": "' + "x" * 300000 + '"}', content_type="application/json")
     assert r.status_code == 413 and "too large" in r.get_json()["error"]
 
 
@@ -211,3 +212,112 @@ def test_deeply_nested_json_is_400(client):
 def test_healthz_with_a_trailing_slash_is_a_json_404(client):
     r = client.get("/healthz/")
     assert r.status_code == 404 and r.is_json
+
+
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/"), ("get", "/reports/ofsted-ilacs-2024"), ("get", "/static/chat.js"), ("get", "/api/reports"),
+    ("get", "/api/search"), ("get", "/api/nothing"), ("get", "/reports/nope"), ("post", "/api/search"), ("post", "/"),
+])
+def test_every_response_carries_the_security_headers(client, method, path):
+    r = getattr(client, method)(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (path, name)
+    csp = r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+def test_the_pages_have_no_inline_script_or_style_so_the_policy_can_forbid_them(client):
+    for path in ("/", "/reports", "/reports/ofsted-ilacs-2024?mark=41:0-10", "/glossary", "/nope"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), path
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("get", "/api/ask", {"POST", "OPTIONS"}), ("delete", "/api/ask", {"POST", "OPTIONS"}),
+    ("post", "/api/search", {"GET", "HEAD", "OPTIONS"}), ("put", "/healthz", {"GET", "HEAD", "OPTIONS"}),
+    ("patch", "/api/passages/ofsted-ilacs-2024%2341", {"GET", "HEAD", "OPTIONS"}), ("post", "/", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_405_names_the_allowed_methods(client, method, path, allowed):
+    r = getattr(client, method)(path)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize("data, message", [
+    ('{"question": "care leavers", "history": ["fine", "\\ud800"]}', "'history' item 2 contains characters that are not valid"),
+    ('{"question": "\\udfff care leavers"}', "the question contains characters that are not valid"),
+    ('{"question": "care", ', "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 22)"),
+    ('{"question": "care", "history": [' + "1" * 5000 + "]}", "a number with too many digits"),
+    ("[1, 2]", "must be a JSON object"),
+    ('"care leavers"', "must be a JSON object"),
+    ("   ", "the body is empty"),
+    ('{"question": "care leavers", "filters": null}', "filters must be an object"),
+    ('{"question": null}', "'question' must be a non-empty string"),
+    ('{"question": "care leavers", "history": ["' + "x" * 1001 + '"]}', "'history' item 1 is too long"),
+    ('{"question": "care leavers", "filters": {"doc": ["ofsted-ilacs-2024", 7]}}', "filter 'doc' must be a report id"),
+    ('{"question": "care leavers", "filters": {"doc_ids": ["ofsted-ilacs-2024"]}}', "unknown filter(s): doc_ids"),
+    ('{"question": "care leavers", "filters": {"year_to": "2014"}}', "filter 'year_to' must be a year such as 2014, not '2014'"),
+])
+def test_each_bad_body_gets_its_own_reason(client, data, message):
+    r = client.post("/api/ask", data=data.encode("utf-8"), content_type="application/json")
+    assert r.status_code == 400 and message in r.get_json()["error"], r.get_json()
+
+
+def test_a_body_that_is_not_utf8_is_named_as_such(client):
+    r = client.post("/api/ask", data=b'{"question": "caf\xe9"}', content_type="application/json")
+    assert r.status_code == 400 and "not UTF-8" in r.get_json()["error"]
+
+
+@pytest.mark.parametrize("k", ["+5", "\uff15", "5.0", "-1", "101", " 5", "0x5", "1e1"])
+def test_k_must_be_plain_ascii_digits_from_1_to_100(client, k):
+    r = client.get("/api/search?q=care&k=" + quote(k))
+    assert r.status_code == 400 and r.get_json()["error"].startswith("k must be a whole number from 1 to 100")
+
+
+@pytest.mark.parametrize("query, message", [
+    ("?q=", "q is required"), ("?q=%20%20%09", "q must hold more than white space"),
+    ("?q=care&year_from=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%94", "year_from must be a year"),
+    ("?q=care&kind=blog", "unknown kind 'blog'"), ("?q=" + "x" * 1001, "the query is too long"),
+])
+def test_api_search_gives_precise_reasons(client, query, message):
+    r = client.get("/api/search" + query)
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_what_the_description_allows_the_api_accepts(client):
+    """Requests the OpenAPI description calls valid, which the old validators refused."""
+    ok = [
+        {"question": "care leavers", "filters": {"year_from": 2020, "year_to": 2014}},  # an empty range: no report
+        {"question": "care leavers", "filters": {"year_from": 2014.0, "doc": None, "kind": []}},
+        {"question": "care leavers", "history": ["", "   "], "filters": {"kind": ["council paper", "news article"]}},
+    ]
+    for body in ok:
+        r = client.post("/api/ask", json=body)
+        assert r.status_code == 200, (body, r.get_json())
+    data = client.post("/api/ask", json=ok[0]).get_json()
+    assert data["abstained"] is True and data["citations"] == [] and "year_from 2020 is after year_to 2014" in data["answer"]
+    r = client.get("/api/search?q=care&year_from=2020&year_to=2014")
+    assert r.status_code == 200 and r.get_json()["results"] == []
+    r = client.get("/api/search?q=care&doc=ofsted-ilacs-2024&doc=occ-inspection-outcome-2014&kind=council+paper")
+    assert r.status_code == 200 and {h["doc_id"] for h in r.get_json()["results"]} == {"occ-inspection-outcome-2014"}
+
+
+def test_the_description_comes_from_the_models_that_validate(client):
+    spec = client.get("/api/openapi.json").get_json()
+    ask = spec["paths"]["/api/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert ask["additionalProperties"] is False and ask["properties"]["question"]["maxLength"] == 1000
+    assert "pattern" in ask["properties"]["question"]  # not all white space
+    filters = spec["components"]["schemas"]["Filters"]
+    assert filters["additionalProperties"] is False
+    ids = {r["id"] for r in client.get("/api/reports").get_json()["reports"]}
+    assert set(filters["properties"]["doc"]["anyOf"][0]["enum"]) == ids
+    params = {p["name"]: p for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert params["q"]["required"] and params["q"]["schema"]["minLength"] == 1
+    assert params["k"]["schema"]["minimum"] == 1 and params["k"]["schema"]["maximum"] == 100
+    assert params["doc"]["schema"]["items"]["enum"] and params["doc"]["explode"] is True
+    assert "Allow" in spec["paths"]["/api/ask"]["post"]["responses"]["405"]["headers"]

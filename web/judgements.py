@@ -1,6 +1,6 @@
 """The judgements page and API: every inspection's grades in one sortable table, each cited.
 
-What it does: `register_judgements(app, index)` adds
+What it does: `register_judgements(app, current_index)` adds
 - `GET /api/judgements?authority=&year_from=&year_to=`: a JSON list, one row per inspection report
   with judgements (oldest first), in `qa.judgements.JudgementRow.to_dict()` form plus `council` (the
   council's usual name), `report_url` (the report page at its judgement table, `/reports/<id>#p<label>`)
@@ -12,9 +12,10 @@ What it does: `register_judgements(app, index)` adds
 
 Parameters: `authority` (a council, however written: "Dorset", "Oxfordshire County Council";
 repeatable), `year_from`, `year_to` (four-digit years of the inspection's last day on site).
-A malformed year, or year_from after year_to, is 400 `{"error": ...}` naming the parameter. A
-council the collection holds no report about is 404 `{"error": ...}` listing the councils it holds
-(a held council whose reports carry no judgements is 200 with `[]`).
+A malformed year is 400 `{"error": ...}` naming the parameter (validated by the same pydantic
+model, `web.models.JudgementsQuery`, that `/api/openapi.json` describes it with). A year range that
+runs backwards, or a council the collection holds no report about, matches no inspection: `[]`,
+and the page says which councils are held.
 
 What it does not do: read grades (`qa.chunk.facts`, `qa.judgements`) or retrieve anything.
 """
@@ -24,12 +25,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from qa.judgements import JudgementRow, judgement_key, judgement_rows
 from qa.places import find_authority, held_councils, same_council
 from qa.retrieve import passage_url
+
+from .models import BadRequest, JudgementsQuery, query_values, validate
 
 # Columns always offered first, in this order, when any row has them; other keys follow as found.
 MAIN_KEYS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers")
@@ -51,48 +54,48 @@ GRADE_RANK = {"outstanding": 1, "good": 2, "adequate": 3, "requires improvement"
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
-def register_judgements(app, index) -> None:
-    """Add the judgements page and API (and the held councils for templates) to the app."""
+def register_judgements(app, current_index) -> None:
+    """Add the judgements page and API (and the held councils for templates) to the app;
+    `current_index()` is the index serving this request (it changes when a rebuild is published)."""
     bp = Blueprint("judgements", __name__)
-    councils = held_councils(index.reports.values())
-    names = sorted(a.display for a in councils)
+
+    def held_names(index) -> list[str]:
+        return sorted(a.display for a in held_councils(index.reports.values()))
 
     @app.context_processor
     def _councils():
-        return {"councils": names}
+        return {"councils": held_names(current_index())}
 
-    def rows_for(args) -> list[dict]:
-        """The rows a request asks for, as dicts; aborts 400/404 with the reason."""
-        year_from, year_to = _year(args, "year_from"), _year(args, "year_to")
-        if year_from and year_to and year_from > year_to:
-            abort(400, description=f"year_from {year_from} is after year_to {year_to}")
-        wanted = [a.strip() for a in args.getlist("authority") if a.strip()]
-        for name in wanted:
-            if not any(same_council(r.authority, name) for r in index.reports.values()):
-                abort(404, description=f"no reports about {name!r} in the collection; it holds reports about: "
-                                       f"{', '.join(names)}")
-        rows = judgement_rows(index, year_from=year_from, year_to=year_to)
-        if wanted:
-            rows = [r for r in rows if any(same_council(r.authority, name) for name in wanted)]
+    def rows_for(index, args) -> list[dict]:
+        """The rows a request asks for, as dicts (BadRequest naming a malformed parameter)."""
+        params = validate(JudgementsQuery, query_values(JudgementsQuery, args), query=True)
+        rows = judgement_rows(index, year_from=params.year_from, year_to=params.year_to)
+        if params.authority:
+            rows = [r for r in rows if any(same_council(r.authority, name) for name in params.authority)]
         return [_row_dict(index, r) for r in rows]
 
     @bp.get("/api/judgements")
     def api_judgements():
-        return jsonify(rows_for(request.args))
+        return jsonify(rows_for(current_index(), request.args))
 
     @bp.get("/judgements")
     def judgements_page():
+        index = current_index()
         years = sorted({r.year for r in judgement_rows(index)})
         authority = find_authority(request.args.get("authority", ""))
         chosen = {"authority": authority.display if authority else "", "year_from": request.args.get("year_from", ""),
                   "year_to": request.args.get("year_to", "")}
         error, status, rows = None, 200, []
         try:
-            rows = [_page_row(index, data) for data in rows_for(request.args)]
-        except HTTPException as exc:  # a bad year (400) or an unknown council (404): said beside the form
-            if exc.code not in (400, 404):
-                raise
-            error, status = exc.description, exc.code
+            filled = MultiDict([(k, v) for k, v in request.args.items(multi=True) if v.strip()])  # unfilled fields
+            rows = [_page_row(index, data) for data in rows_for(index, filled)]
+        except BadRequest as exc:  # a malformed year: said beside the form
+            error, status = str(exc), 400
+        unheld = [a for a in request.args.getlist("authority") if a.strip()
+                  and not any(same_council(r.authority, a) for r in index.reports.values())]
+        if unheld and not error:
+            error = (f"The collection holds no report about {', '.join(unheld)}; "
+                     f"it holds reports about {', '.join(held_names(index))}.")
         found = [k for r in rows for k in r["grades"]]
         keys = [k for k in MAIN_KEYS if k in found] + [k for k in dict.fromkeys(found) if k not in MAIN_KEYS]
         return render_template("judgements.html", rows=rows, keys=keys, labels=KEY_LABELS, years=years,
@@ -101,41 +104,16 @@ def register_judgements(app, index) -> None:
     app.register_blueprint(bp)
 
 
-def judgements_openapi() -> dict:
-    """The OpenAPI description of `GET /api/judgements`."""
-    error = {"description": "error", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}}}}
-    grade = {"type": "object", "properties": {
-        "name": {"type": "string", "description": "the judgement as the report names it"},
-        "key": {"type": "string", "description": "canonical key, e.g. overall_effectiveness, care_leavers"},
-        "grade": {"type": "string", "description": "outstanding | good | requires improvement | inadequate | ..."},
-        "url": {"type": "string", "description": "the report page at the judgement table, this grade's line marked"}}}
-    row = {"type": "object", "properties": {
-        **{k: {"type": "string"} for k in ("doc_id", "authority", "council", "file", "published", "inspection_start",
-                                            "inspection_end", "framework", "lead_inspector", "report_url")},
-        "passage_id": {"type": ["string", "null"]}, "year": {"type": "integer"},
-        "judgements": {"type": "array", "items": grade}}}
-    year = {"type": "integer", "minimum": 1000, "maximum": 9999}
-    return {"get": {
-        "summary": "Each inspection's judgements (grades), oldest first, each linked to its report's judgement table",
-        "parameters": [
-            {"name": "authority", "in": "query", "schema": {"type": "string"},
-             "description": "a council, however written (repeatable); one the collection holds nothing about is 404"},
-            {"name": "year_from", "in": "query", "schema": year,
-             "description": "inspections whose last day on site is in this year or later"},
-            {"name": "year_to", "in": "query", "schema": year,
-             "description": "inspections whose last day on site is in this year or earlier"}],
-        "responses": {"200": {"description": "one row per inspection report with judgements", "content": {
-            "application/json": {"schema": {"type": "array", "items": row}}}}, "400": error, "404": error}}}
-
-
-def _year(args, name: str) -> int | None:
-    value = args.get(name, "").strip()
-    if not value:
-        return None
-    if not re.fullmatch(r"\d{4}", value):
-        abort(400, description=f"{name} must be a year of four digits such as 2018, not {value[:40]!r}")
-    return int(value)
+_GRADE = {"type": "object", "properties": {
+    "name": {"type": "string", "description": "the judgement as the report names it"},
+    "key": {"type": "string", "description": "canonical key, e.g. overall_effectiveness, care_leavers"},
+    "grade": {"type": "string", "description": "outstanding | good | requires improvement | inadequate | ..."},
+    "url": {"type": "string", "description": "the report page at the judgement table, this grade's line marked"}}}
+JUDGEMENT_ROWS = {"type": "array", "items": {"type": "object", "properties": {
+    **{k: {"type": "string"} for k in ("doc_id", "authority", "council", "file", "published", "inspection_start",
+                                        "inspection_end", "framework", "lead_inspector", "report_url")},
+    "passage_id": {"type": ["string", "null"]}, "year": {"type": "integer"},
+    "judgements": {"type": "array", "items": _GRADE}}}}
 
 
 def _row_dict(index, row: JudgementRow) -> dict:

@@ -26,6 +26,22 @@
     return node;
   }
 
+  // A URL from the server becomes a link only when it is http(s) or a same-origin relative URL:
+  // never javascript:, data: or anything else a crafted answer might carry.
+  function safeHref(url) {
+    if (typeof url !== "string" || !url) return null;
+    let parsed;
+    try {
+      parsed = new URL(url, location.href);
+    } catch (err) {
+      return null;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+    const absolute = /^https?:\/\//i.test(url);
+    if (!absolute && parsed.origin !== location.origin) return null; // "//host", "/\\host" look relative but are not
+    return absolute ? parsed.href : parsed.pathname + parsed.search + parsed.hash;
+  }
+
   function filters() {
     const out = {};
     for (const [key, id] of Object.entries(filterIds)) {
@@ -110,7 +126,8 @@
       for (const c of answer.citations) {
         lines.push(`[${c.n}] ${c.citation} — ${c.kind}, ${c.date}${c.section ? " — " + c.section : ""}`);
         lines.push(`    “${c.quote}”`);
-        lines.push(`    ${location.origin}${c.report_url}`);
+        const href = safeHref(c.report_url);
+        if (href) lines.push(`    ${new URL(href, location.href).href}`);
       }
     }
     return lines.join("\n");
@@ -147,8 +164,9 @@
       pos = e;
     }
     text.append(c.text.slice(pos));
-    panelBody.append(meta, text,
-      el("p", {}, el("a", { class: "open-report", href: c.report_url }, "Open in report →")));
+    panelBody.append(meta, text);
+    const href = safeHref(c.report_url);
+    if (href) panelBody.append(el("p", {}, el("a", { class: "open-report", href }, "Open in report →")));
     panel.hidden = false;
     document.body.classList.add("source-open");
     panel.focus();

@@ -1,0 +1,284 @@
+"""The app served as `reportqa serve` serves it, by a real waitress server on a free loopback port:
+idle connections do not lock clients out, waitress's own errors are JSON, a newly published index
+is served without a restart, clients over their rate limit get 429. Every server here listens on
+127.0.0.1 only, and every test stops what it starts (servers, sockets, threads)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import pytest
+
+
+@contextmanager
+def serving(app, **settings):
+    """The app under `reportqa serve`'s waitress settings on a free loopback port, stopped on exit."""
+    from web.serve import Server, ServeSettings
+
+    with Server(app, "127.0.0.1", 0, ServeSettings(**settings)) as server:
+        yield server.port
+
+
+def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.fixture()
+def own_index(index_dir, tmp_path):
+    """A private copy of the session's index (its build and `current` link), free to re-publish."""
+    build = (index_dir / "current").resolve()
+    copy = tmp_path / "index"
+    copy.mkdir()
+    shutil.copytree(build, copy / build.name)
+    (copy / "current").symlink_to(build.name)
+    return copy
+
+
+def publish_copy(index_dir, name: str):
+    """What `reportqa index` does at its end: a new build folder, the `current` link swapped to it
+    atomically, the older builds deleted (the one the server loaded among them)."""
+    from qa.index import _publish
+
+    build = (index_dir / "current").resolve()
+    shutil.copytree(build, index_dir / name)
+    _publish(index_dir, index_dir / name)
+    assert not build.exists()
+
+
+def test_a_published_index_is_served_without_a_restart_and_without_a_failed_request(own_index):
+    from web.app import create_app
+
+    app = create_app(index_dir=own_index)
+    first = (own_index / "current").resolve().name
+    results, stop = [], threading.Event()
+
+    def client(path: str):
+        while not stop.is_set():
+            try:
+                status, body = get(port, path)
+                results.append(status)
+            except Exception as exc:  # a dropped connection counts as a failure too
+                results.append(repr(exc))
+
+    with serving(app, threads=4) as port:
+        assert get(port, "/healthz")[1]["index"] == first
+        paths = ["/api/search?q=" + quote("care leavers council tax") + "&k=3", "/healthz", "/api/reports",
+                 "/api/passages/" + quote("ofsted-ilacs-2024#41", safe="")]
+        clients = [threading.Thread(target=client, args=(p,)) for p in paths]
+        for t in clients:
+            t.start()
+        time.sleep(1.0)
+        publish_copy(own_index, "build-20990101T000000-1")
+        published = time.monotonic()
+        while get(port, "/healthz")[1]["index"] != "build-20990101T000000-1":
+            assert time.monotonic() - published < 2.0, "the new build was not served within 2 s"
+            time.sleep(0.05)
+        time.sleep(1.0)  # keep the load on after the swap
+        stop.set()
+        for t in clients:
+            t.join(30)
+        health = get(port, "/healthz")[1]
+    failures = [r for r in results if r != 200]
+    assert len(results) > 20 and failures == [], failures[:5]
+    assert health["index"] == "build-20990101T000000-1" and health["passages"] == 133
+
+
+def test_a_build_that_cannot_be_loaded_is_skipped_and_the_old_one_kept(own_index, caplog):
+    from web.app import create_app
+
+    app = create_app(index_dir=own_index)
+    live = app.extensions["reportqa"]["live"]
+    live.interval = 0.1
+    client = app.test_client()
+    first = client.get("/healthz").get_json()["index"]
+
+    def point_at(name: str):
+        (own_index / ".tmp").symlink_to(name)
+        (own_index / ".tmp").replace(own_index / "current")
+        time.sleep(0.15)
+        assert client.get("/healthz").status_code == 200  # notices the change, loads in the background
+        live.wait(10)
+
+    broken = own_index / "build-20990101T000000-2"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    point_at(broken.name)
+    for _ in range(3):
+        time.sleep(0.15)
+        r = client.get("/api/search?q=care+leavers&k=1")
+        assert r.status_code == 200 and client.get("/healthz").get_json()["index"] == first
+    assert "cannot be loaded" in caplog.text
+    shutil.copytree(own_index / first, own_index / "build-20990101T000000-3")
+    point_at("build-20990101T000000-3")  # the next good build is taken
+    assert client.get("/healthz").get_json()["index"] == "build-20990101T000000-3"
+
+
+def test_an_app_given_an_index_does_not_watch_unless_asked(index):
+    from web.app import create_app
+
+    assert create_app(index).extensions["reportqa"]["live"].watch is None
+    assert create_app(index, reload=True).extensions["reportqa"]["live"].watch == index.path.parent / "current"
+
+
+def test_a_client_over_its_rate_limit_gets_429_json_with_retry_after(index):
+    from web.app import create_app
+
+    app = create_app(index, rate_limit="3/minute")
+    client = app.test_client()
+    for _ in range(3):
+        r = client.get("/api/search?q=care+leavers&k=1")
+        assert r.status_code == 200 and r.headers["X-RateLimit-Limit"] == "3"
+    r = client.get("/api/search?q=care+leavers&k=1")
+    assert r.status_code == 429 and r.is_json
+    assert r.get_json()["error"] == "too many requests: at most 3 per 1 minute per client; retry later"
+    assert 0 < int(r.headers["Retry-After"]) <= 60
+    assert r.headers["X-Frame-Options"] == "DENY"  # the security headers too
+    # another client is not limited by this one; nor are the cheap endpoints; /api/ask counts on its own
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get("/api/search?q=care+leavers&k=1").status_code == 200
+    assert client.get("/healthz").status_code == 200 and client.get("/api/reports").status_code == 200
+    assert client.post("/api/ask", json={"question": "care leavers"}).status_code == 200
+
+
+def test_rate_limits_are_off_unless_configured_and_checked_when_they_are(index, monkeypatch):
+    from web.app import create_app
+    from web.limits import DEFAULT, ENV, parse_rate, rate_from_env
+
+    client = create_app(index).test_client()
+    assert all(client.get("/api/search?q=care&k=1").status_code == 200 for _ in range(40))
+    assert parse_rate("off") is None and parse_rate(None) is None and parse_rate("10/second;100/hour")
+    with pytest.raises(ValueError, match="not a rate"):
+        parse_rate("lots")
+    monkeypatch.delenv(ENV, raising=False)
+    assert rate_from_env() == DEFAULT
+    monkeypatch.setenv(ENV, "5/minute")
+    assert rate_from_env() == "5/minute"
+    monkeypatch.setenv(ENV, "off")
+    assert rate_from_env() is None
+
+
+@contextmanager
+def idle_sockets(port: int, n: int):
+    """n connections to the server that send nothing (a flood of idle clients), all closed on exit."""
+    import socket
+
+    held = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.settimeout(5)
+            s.connect(("127.0.0.1", port))  # completes in the kernel's backlog even when not accepted
+            held.append(s)
+        yield held
+    finally:
+        for s in held:
+            s.close()
+
+
+ASK = ("/api/search?q=" + quote("Do young people who have left care pay council tax?") + "&k=3")
+
+
+def test_200_idle_connections_do_not_lock_out_a_client(app):
+    with serving(app) as port, idle_sockets(port, 200):
+        started = time.perf_counter()
+        status, body = get(port, ASK, timeout=10)
+        assert status == 200 and body["results"][0]["id"] == "ofsted-ilacs-2024#41"
+        assert time.perf_counter() - started < 5
+
+
+def test_with_waitress_defaults_the_same_flood_locks_a_client_out(app):
+    """Why the settings matter: waitress's defaults (100 connections, 2 minutes' idle) leave the
+    client waiting behind the idle sockets (it is answered only when they time out)."""
+    import socket
+
+    from waitress.server import create_server
+    from waitress import wasyncore
+
+    server = create_server(app, host="127.0.0.1", port=0)  # waitress's defaults
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        port = int(server.effective_port)
+        with idle_sockets(port, 200):
+            with pytest.raises((socket.timeout, TimeoutError)):
+                get(port, ASK, timeout=3)
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(10)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
+
+def test_idle_connections_beyond_the_limit_are_closed_after_the_channel_timeout(app):
+    with serving(app, connection_limit=40, channel_timeout=2) as port, idle_sockets(port, 80):
+        started = time.perf_counter()
+        status, _ = get(port, "/healthz", timeout=15)
+        waited = time.perf_counter() - started
+    assert status == 200 and 1.0 < waited < 6.0, waited  # timeout 2 s, checked every second
+
+
+def raw(port: int, data: bytes, timeout: float = 5) -> tuple[str, dict, bytes]:
+    """Send bytes as they are; the status line, headers and body of the answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        got = b""
+        try:
+            while chunk := s.recv(65536):
+                got += chunk
+        except ConnectionResetError:  # the server closes after an error; the answer came first
+            pass
+    head, _, body = got.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return lines[0], headers, body
+
+
+@pytest.mark.parametrize("request_bytes, status, reason", [
+    (b"GET /healthz HTTP/1.1\nHost: x\n\n", "400", "bare LF"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\nX: 1\r\n\r\n", "400", "bare LF"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400", "Content-Length is invalid"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", "400", "Invalid header"),
+    (b"GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n", "400", "not a valid URI"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n", "431", "headers too large"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n", "413", "body too large (at most 256 KB)"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "501", "not supported"),
+    (b"nonsense\r\n\r\n", "400", "Start line is invalid"),
+])
+def test_errors_from_waitress_itself_are_json_and_immediate(app, request_bytes, status, reason):
+    with serving(app) as port:
+        started = time.perf_counter()
+        line, headers, body = raw(port, request_bytes)
+        assert time.perf_counter() - started < 3
+    assert line.split()[1] == status, line
+    assert headers["content-type"] == "application/json" and reason in json.loads(body)["error"]
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+
+
+def test_serve_options_reach_waitress_and_bad_values_are_refused(capsys):
+    from qa.cli import build_parser, main
+    from web.serve import ServeSettings
+
+    args = build_parser().parse_args(["serve", "--threads", "2", "--connection-limit", "50", "--channel-timeout", "5",
+                                      "--rate-limit", "off", "--trusted-proxy", "127.0.0.1"])
+    settings = ServeSettings(args.threads, args.connection_limit, args.channel_timeout, args.trusted_proxy)
+    adj = settings.adjustments()
+    assert (adj["threads"], adj["connection_limit"], adj["channel_timeout"], adj["trusted_proxy"]) == (2, 50, 5, "127.0.0.1")
+    assert adj["asyncore_use_poll"] is True and adj["cleanup_interval"] <= 5
+    defaults = build_parser().parse_args(["serve"])
+    assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (8, 1000, 15)
+    assert main(["serve", "--rate-limit", "lots"]) == 2 and "not a rate" in capsys.readouterr().err
+    assert main(["serve", "--threads", "0"]) == 2 and "threads must be at least 1" in capsys.readouterr().err

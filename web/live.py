@@ -1,0 +1,119 @@
+"""The index a running server answers from, replaced without a restart when a new one is published.
+
+What it does: holds one `Snapshot` (index, retriever, answerer, the catalogue and the request
+models made for it) and hands it to each request, which uses that one snapshot from start to end.
+At most once a second, on a request, it reads the target of the `current` link (one readlink);
+when a rebuild has re-pointed it, a background thread loads the new build and then replaces the
+reference in one assignment. Requests never wait for a load and never see half of one; a build
+that cannot be loaded (deleted meanwhile, damaged, stale for this code) is logged and the old one
+kept, until the link changes again.
+
+What it does not do: build indexes (`reportqa index` does, publishing by an atomic link swap), or
+free the old snapshot while a request still uses it (it is garbage once the last one finishes).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.answer import Answerer
+from qa.index import Index, load_index
+from qa.retrieve import Retriever
+
+from .models import models
+
+log = logging.getLogger("reportqa.web")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    index: Index
+    retriever: Retriever
+    answerer: Answerer
+    reports: list = field(default_factory=list)  # newest first
+    counts: dict = field(default_factory=dict)  # passages per report id
+    loaded_at: str = ""
+
+    @classmethod
+    def of(cls, index: Index) -> "Snapshot":
+        retriever = Retriever(index)
+        reports = sorted(index.reports.values(), key=lambda r: r.date, reverse=True)
+        counts = {r.id: 0 for r in reports}
+        for p in index.passages:
+            counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+        return cls(index, retriever, Answerer(retriever), reports, counts, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+    @property
+    def build(self) -> str:
+        return self.index.path.name
+
+    @property
+    def ask_model(self):
+        return models(tuple(sorted(self.index.reports)))[0]
+
+    @property
+    def search_model(self):
+        return models(tuple(sorted(self.index.reports)))[1]
+
+
+class Live:
+    """The snapshot in service; `watch` names the `current` link to follow (None: never reload)."""
+
+    def __init__(self, snapshot: Snapshot, watch: Path | None = None, corpus_dir=None, interval: float = 1.0):
+        self._snapshot = snapshot
+        self.watch = watch
+        self.corpus_dir = corpus_dir
+        self.interval = interval
+        self._target = snapshot.build  # the build last loaded or last found unusable
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+        self._loading: threading.Thread | None = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def current(self) -> Snapshot:
+        """The snapshot to answer this request from; starts a reload when a new build is published."""
+        if self.watch is not None and time.monotonic() >= self._next_check and self._lock.acquire(blocking=False):
+            try:
+                self._next_check = time.monotonic() + self.interval
+                if self._loading is None or not self._loading.is_alive():
+                    target = self._published()
+                    if target and target != self._target:
+                        self._target = target
+                        self._loading = threading.Thread(target=self._load, name="reportqa-reload", daemon=True)
+                        self._loading.start()
+            finally:
+                self._lock.release()
+        return self._snapshot
+
+    def _published(self) -> str | None:
+        try:
+            return os.path.basename(os.readlink(self.watch))
+        except OSError:
+            return None
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            index = load_index(self.watch.parent, self.corpus_dir)
+            snapshot = Snapshot.of(index)
+        except Exception as exc:  # any failure keeps the index in service
+            log.warning("a new index was published but cannot be loaded; still serving %s: %s",
+                        self._snapshot.build, exc)
+            return
+        old, self._snapshot = self._snapshot.build, snapshot  # one reference swap: requests see old or new
+        self._target = snapshot.build
+        log.info("now serving index %s (was %s; loaded in %.2f s)", snapshot.build, old, time.perf_counter() - started)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a reload in progress (for tests and scripts)."""
+        loading = self._loading
+        if loading is not None:
+            loading.join(timeout)
