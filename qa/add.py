@@ -4,7 +4,7 @@ What it does: for each file (or every report file under a folder) it reads the t
 through `qa.chunk.extract`, HTML as its visible text), refuses bad input with a one-line reason
 (an empty file, HTML saved as .pdf, a truncated, damaged, encrypted or scanned PDF, text that is
 not UTF-8, a file with no passages), recognises a report already held by its content (the same
-words, whatever the format: the Oxfordshire 2024 PDF is seed 000's text), reads the report's facts
+words, whatever the format: seed 000 is the text of a PDF Ofsted published), reads the report's facts
 (`qa.chunk.facts`), copies the file into the corpus and appends a catalogue entry a user can still
 edit. `remove_report` takes an entry and its file out again.
 
@@ -34,7 +34,7 @@ from .corpus import CATALOGUE_NAME, CatalogueError, Report, default_corpus_dir, 
 
 SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 # Share of the smaller report's 8-word runs found in the other, for the same council: the same report.
-# Measured: seed 000 against the Oxfordshire 2024 PDF 0.97; the joint North and West Northamptonshire
+# Measured: seed 000 against the PDF it is the text of 0.97; the joint North and West Northamptonshire
 # 2022 reports (two councils, one inspection) 0.88, kept apart by their councils as well.
 SAME_REPORT = 0.9
 _SHINGLE = 8

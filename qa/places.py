@@ -2,11 +2,11 @@
 
 What it does: loads `qa/data/authorities.csv` (generated from ONS registers by
 `qa/data/make_authorities.py`; its first line names the source and date), gives each authority a
-canonical key, maps any way a catalogue or a report writes a council ("Oxfordshire County
+canonical key, maps any way a catalogue or a report writes a council ("Leeds City
 Council", "Bournemouth, Christchurch & Poole", "Kingston upon Hull City Council") to it, and finds
 the councils a question names with a single compiled regular expression.
 
-    find_authority("Oxfordshire County Council").name   -> "Oxfordshire"
+    find_authority("Leeds City Council").name   -> "Leeds"
     mentioned("Compare care leavers in Leeds and Manchester")  -> [Leeds, Manchester]
 
 What it does not do: decide what to do with a council once found (scoping and declines are the
@@ -80,7 +80,7 @@ def find_authority(name: str) -> Authority | None:
     key = normalise(name)
     if key in _by_key():
         return _by_key()[key]
-    # "Oxfordshire County Council Inspection of ..." or "Manchester City Council": a known name first
+    # "Kent County Council Inspection of ..." or "Manchester City Council": a known name first
     words = key.split()
     for n in range(min(len(words), 6), 0, -1):
         if " ".join(words[:n]) in _by_key():
@@ -111,7 +111,7 @@ def mentioned(text: str) -> list[Authority]:
 
 @lru_cache(maxsize=4096)
 def same_council(a: str, b: str) -> bool:
-    """Whether two ways of writing a council name the same one ("Oxfordshire County Council", "Oxfordshire")."""
+    """Whether two ways of writing a council name the same one ("Kent County Council", "Kent")."""
     x, y = find_authority(a), find_authority(b)
     return x == y if x is not None and y is not None else normalise(a) == normalise(b)
 

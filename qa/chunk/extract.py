@@ -6,8 +6,8 @@ PDFium's own marks are not text: CR LF becomes LF, U+FFFE (PDFium's mark for a h
 break, always inside a compound such as "child-in-need" in these reports) becomes "-", trailing
 spaces go. Nothing is removed or reordered, so every later span indexes into this text.
 
-    pdf_text(Path("50243682.pdf"))
-    -> "Inspection of Oxfordshire local \\nauthority children's services\\n...\\fInspection of ..."
+    pdf_text(Path("50276411.pdf"))
+    -> "Inspection of Dorset local \\nauthority children's services\\n...\\fInspection of ..."
 
 Why PDFium (pypdfium2): measured on the 497 PDFs of the public archive by `evals/pdf_libraries.py`
 (see the README): the fastest of the maintained libraries and the closest to a hand-cleaned text.

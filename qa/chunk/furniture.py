@@ -8,7 +8,7 @@ boilerplate (licence, copyright and address block), and returns the remaining li
 with every removal listed as a `Dropped` with its rule, so a test can prove nothing else is lost.
 
     page_lines, dropped = strip_furniture(pdf_text)
-    -> [[Line("Inspection of Oxfordshire local", 0, 31), ...], ...], [Dropped("running header", ...), ...]
+    -> [[Line("Inspection of Dorset local", 0, 26), ...], ...], [Dropped("running header", ...), ...]
 
 Footnote texts are not thrown away: they come back in `Furniture.footnotes` (number, lines) so the
 layout can keep them as passages of their own; only the marker digits in the text are dropped.
