@@ -23,8 +23,9 @@ stamp=".venv/.installed${extras}-${hash}"
 # An install with the test extras also satisfies a plain one: run.sh after test.sh installs nothing.
 if [ ! -f "$stamp" ] && ! { [ -z "$extras" ] && [ -f ".venv/.installed[test]-${hash}" ]; }; then
   echo "Installing reportqa${extras} into .venv (first run takes a few minutes) ..."
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --quiet --disable-pip-version-check --upgrade pip
+  # -qq: errors only (the machine's pip configuration warns about absent local indexes on every package).
   # One pip command, so torch resolves to the pinned CPU build (torch==2.13.0 in pyproject.toml).
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+  .venv/bin/python -m pip install --quiet --quiet --disable-pip-version-check -e ".${extras}"
   touch "$stamp"
 fi
