@@ -136,3 +136,19 @@ def test_the_same_words_about_another_council_are_that_councils_report(corpus, t
     assert again.status == "duplicate"
     [other] = add_paths([copy], corpus, Overrides(authority="Buckinghamshire", date="2024"))
     assert other.status == "added"
+
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "ilacs" / "pdf"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_every_pdf_of_the_shared_collection_is_added_or_refused_with_a_reason(corpus):
+    outcomes = add_paths([SHARED], corpus)
+    assert len(outcomes) == len(list(SHARED.glob("*.pdf"))) == 95
+    refused = {Path(o.path).name: o.detail for o in outcomes if o.status == "refused"}
+    assert set(refused.values()) == {"an HTML page saved with a .pdf name, not a PDF (download the report again)"}
+    assert len(refused) == 4  # the 2012 error pages
+    held = sorted(o.doc_id for o in outcomes if o.status == "duplicate")
+    assert held == ["ofsted-ilacs-2024", "oxfordshire-ilacs-2018", "oxfordshire-sif-2014"]
+    added = [r for r in load_catalogue(corpus) if r.id not in {"ofsted-ilacs-2024"} and r.judgements]
+    assert len(added) == 2 + 88 and all(r.framework and r.inspection_start for r in added)
