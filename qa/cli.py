@@ -263,12 +263,12 @@ def cmd_eval(args) -> int:
 
     from .harness import format_side_by_side, gold_index, run_eval, write_outputs
 
-    scratch = tempfile.TemporaryDirectory()
-    # by default, score on the reports the gold set was written over (evals/corpus.txt)
-    index = gold_index(scratch.name, args.corpus) if args.index is None else _index(args)
     questions = args.questions
     if not questions.is_file():
         raise UserError(f"no question file at {questions}")
+    scratch = tempfile.TemporaryDirectory()
+    # by default, score on the reports the gold set was written over (evals/corpus.txt)
+    index = gold_index(scratch.name, args.corpus) if args.index is None else _index(args)
     try:
         result = run_eval(questions, index, progress=lambda m: print(f"reportqa: {m}", file=sys.stderr))
     except ValueError as exc:

@@ -25,6 +25,19 @@ def seed_corpus(tmp_path_factory):
     return gold_corpus(tmp_path_factory.mktemp("seeds") / "corpus")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seed_corpus_by_default(seed_corpus):
+    """Commands run without --corpus (in process or as `reportqa` subprocesses) use the seed corpus,
+    so that no test rebuilds the session index from another corpus (a stale index is rebuilt)."""
+    before = os.environ.get("REPORTQA_CORPUS")
+    os.environ["REPORTQA_CORPUS"] = str(seed_corpus)
+    yield
+    if before is None:
+        os.environ.pop("REPORTQA_CORPUS", None)
+    else:
+        os.environ["REPORTQA_CORPUS"] = before
+
+
 @pytest.fixture(scope="session")
 def reports(seed_corpus):
     return {r.id: r for r in load_catalogue(seed_corpus)}
@@ -96,12 +109,12 @@ def councils_corpus(tmp_path_factory, index_dir):
     from pathlib import Path
 
     from qa.add import add_paths
-    from qa.corpus import default_corpus_dir
+    from qa.corpus import REPO_ROOT
     from qa.index import build_index
 
     root = tmp_path_factory.mktemp("councils")
     corpus, index = root / "corpus", root / "index"
-    shutil.copytree(default_corpus_dir(), corpus, ignore=shutil.ignore_patterns(".lock"))  # seeds + 2014, 2018 PDFs
+    shutil.copytree(REPO_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".lock"))  # seeds + 2014, 2018 PDFs
     shutil.copytree(index_dir, index, symlinks=True)
     outcomes = add_paths([Path(DORSET_2025), Path(BLACKPOOL_2026)], corpus)
     assert [o.status for o in outcomes] == ["added", "added"], outcomes

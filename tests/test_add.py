@@ -17,10 +17,11 @@ OXFORDSHIRE_2024 = FIXTURES / "50243682.pdf"
 
 @pytest.fixture()
 def corpus(tmp_path):
-    from qa.corpus import default_corpus_dir
+    """A copy of the default corpus: the five seeds and the Oxfordshire 2014 and 2018 PDFs."""
+    from qa.corpus import REPO_ROOT
 
     path = tmp_path / "corpus"
-    shutil.copytree(default_corpus_dir(), path, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(REPO_ROOT / "corpus", path, ignore=shutil.ignore_patterns(".lock"))
     return path
 
 

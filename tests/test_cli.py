@@ -13,7 +13,7 @@ def reportqa(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_chunks_json_lists_every_passage_with_its_fields():
-    result = reportqa("chunks", "--json")
+    result = reportqa("--corpus", str(Path(__file__).parent.parent / "corpus"), "chunks", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     per_report = {d: sum(p["doc_id"] == d for p in data) for d in dict.fromkeys(p["doc_id"] for p in data)}
