@@ -300,3 +300,11 @@ def test_the_pages_unfilled_form_fields_mean_no_filter(pages):
     r = pages.get("/judgements?authority=&year_from=&year_to=")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and all(f"/reports/{doc}" in html for doc in ALL)
+
+
+@pytest.mark.parametrize("query, reason", [
+    ("?authority=%20", "authority must name a council (1 to 100 characters, not blank)"),
+    ("?authority=" + "x" * 101, "authority must name a council"),
+])
+def test_a_malformed_council_is_400_naming_the_parameter(api, query, reason):
+    assert reason in api(query, status=400)["error"]

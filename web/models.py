@@ -216,23 +216,27 @@ def reason(error: dict, data: dict, model: type[BaseModel], *, query: bool) -> s
         return f"k must be a whole number from 1 to 100, not {_show(value)}"
     if name in ("year_from", "year_to"):
         return f"{prefix} must be a year such as 2014, not {_show(value)}"
-    values = value if isinstance(value, list) else [value]
-    if name == "doc":
-        ids = model.report_ids
-        if isinstance(value, list) and len(value) > MAX_FILTER_VALUES:
-            return f"{prefix} takes at most {MAX_FILTER_VALUES} report ids"
-        bad = next((v for v in values if v not in ids), value)
-        if isinstance(bad, str):
-            return f"no report with id {bad!r}; known ids: {', '.join(ids)}"
-        return f"{prefix} must be a report id or a list of report ids, not {_json_type(bad)}"
-    if name == "kind":
-        if isinstance(value, list) and len(value) > MAX_FILTER_VALUES:
-            return f"{prefix} takes at most {MAX_FILTER_VALUES} kinds"
-        bad = next((v for v in values if v not in KINDS), value)
-        if isinstance(bad, str):
-            return f"unknown kind {bad!r}; kinds are: {', '.join(KINDS)}"
-        return f"{prefix} must be a kind or a list of kinds, not {_json_type(bad)}"
+    ids = getattr(model, "report_ids", ())
+    choices = {  # field: (what one value is, whether a value is allowed, why a string is refused)
+        "doc": ("report id", lambda v: v in ids, lambda bad: f"no report with id {bad!r}; known ids: {', '.join(ids)}"),
+        "kind": ("kind", lambda v: v in KINDS, lambda bad: f"unknown kind {bad!r}; kinds are: {', '.join(KINDS)}"),
+        "authority": ("council", lambda v: isinstance(v, str) and v.strip() and len(v) <= 100,
+                      lambda bad: f"{prefix} must name a council (1 to 100 characters, not blank), not {_show(bad)}"),
+    }
+    if name in choices:
+        return _choice_reason(prefix, value, *choices[name])
     return f"{'.'.join(map(str, loc))}: {error['msg']}"  # pragma: no cover - every field is named above
+
+
+def _choice_reason(prefix: str, value: Any, what: str, allowed, refused) -> str:
+    """Why a value (or list of values) of a field that takes one or more strings was refused."""
+    values = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) > MAX_FILTER_VALUES:
+        return f"{prefix} takes at most {MAX_FILTER_VALUES} {what}s"
+    bad = next((v for v in values if not allowed(v)), value)
+    if isinstance(bad, str):
+        return refused(bad)
+    return f"{prefix} must be a {what} or a list of {what}s, not {_json_type(bad)}"
 
 
 _FILTER_KEYS = ("doc", "kind", "year_from", "year_to", "authority")
