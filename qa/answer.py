@@ -769,9 +769,7 @@ class Answerer:
             items = groups[doc_id]
             sections = {p.hit.passage.section for p in items}
             grades = {_grade(s) for s in sections} - {None}
-            lead = f"{r.short_title} — {r.kind}, {r.date}"
-            if normalise(r.authority) not in normalise(r.short_title):  # every group names its council
-                lead = f"{r.authority}: {lead}"
+            lead = named(r, f"{r.short_title} — {r.kind}, {r.date}")
             if r.kind != "inspection report" and about_inspectors:
                 lead += " (a secondary source: what the council or press reported)"
             if len(sections) == 1 and grades:
@@ -830,7 +828,7 @@ class Answerer:
             n = len(citations) + 1
             citations.append(Citation(n, Hit(passage, report, 0.0, None, None), " ".join(quoted_lines)))
             when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
-            lines.append(f"{row.authority}: {report.short_title} — {row.framework or report.kind}, {when}")
+            lines.append(named(report, f"{report.short_title} — {row.framework or report.kind}, {when}"))
             lines.extend(f"- {line} [{n}]" for line in quoted_lines)
             lines.append("")
         if not citations:
@@ -849,6 +847,11 @@ class Answerer:
         if nearby and "none of them mentions" not in reason:
             text += " The nearest passages they do hold are about: " + "; ".join(nearby) + "."
         return Answer(question, query, text, True, [], shown, reason)
+
+
+def named(report: Report, lead: str) -> str:
+    """A group's lead with its council in front, unless the report's short title names it already."""
+    return lead if normalise(report.authority) in normalise(report.short_title) else f"{report.authority}: {lead}"
 
 
 def format_answer_text(answer: Answer) -> str:

@@ -50,6 +50,9 @@ def test_a_councils_rating_over_time_is_one_cited_row_per_inspection_oldest_firs
     assert not a.abstained
     docs = [c.hit.passage.doc_id for c in a.citations]
     assert docs == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018", "ofsted-ilacs-2024"]
+    leads = [line for line in a.answer.split("\n") if line and not line.startswith("-")]
+    assert leads[0].startswith("Oxfordshire SIF 2014 — SIF, inspected 2014-04-29 to 2014-05-21")  # council named once
+    assert leads[2].startswith("Oxfordshire County Council: Ofsted ILACS 2024 — ILACS standard")
     assert all(c.hit.passage.kind == "judgement table" for c in a.citations)
     assert_quotes_are_verbatim(a)
 
