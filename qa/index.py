@@ -201,8 +201,9 @@ def _refuse_shrunk(published: Index, chunked: dict[str, list[Passage]], reports:
     from .shrink import shrunk
 
     problems = []
+    held = report_rows(published)
     for doc_id, passages in chunked.items():
-        old = [p for p in published.passages if p.doc_id == doc_id]
+        old = published.passages[slice(*held[doc_id])] if doc_id in held else []
         why = shrunk(old, passages) if old else None
         if why:
             problems.append(f"{doc_id} ({reports[doc_id].file}): {why}")
@@ -229,19 +230,27 @@ def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
     return previous if same else None
 
 
-def _part_from(previous: Index, doc_id: str) -> _Part:
-    rows = np.array([i for i, p in enumerate(previous.passages) if p.doc_id == doc_id], dtype=np.int64)
-    lo = int(rows[0]) if len(rows) else 0
-    units = np.isin(previous.unit_passage, rows)
-    sentences = np.isin(previous.sentence_spans[:, 0], rows)
-    spans = previous.sentence_spans[sentences].copy()
+def report_rows(index: Index) -> dict[str, tuple[int, int]]:
+    """doc_id -> (first, end) passage rows: a report's passages are contiguous, in catalogue order."""
+    rows: dict[str, tuple[int, int]] = {}
+    for i, p in enumerate(index.passages):
+        first = rows.get(p.doc_id, (i, i))[0]
+        rows[p.doc_id] = (first, i + 1)
+    return rows
+
+
+def _part_from(previous: Index, lo: int, hi: int) -> _Part:
+    """Passage rows [lo, hi) of the previous build, with their vectors (rows made local)."""
+    u0, u1 = np.searchsorted(previous.unit_passage, [lo, hi])
+    s0, s1 = np.searchsorted(previous.sentence_spans[:, 0], [lo, hi])
+    spans = previous.sentence_spans[s0:s1].astype(np.int64)
     spans[:, 0] -= lo
     return _Part(
-        passages=[previous.passages[i] for i in rows],
-        unit_rows=previous.unit_passage[units].astype(np.int64) - lo,
-        unit_vectors=previous.unit_vectors[units],
+        passages=previous.passages[lo:hi],
+        unit_rows=previous.unit_passage[u0:u1].astype(np.int64) - lo,
+        unit_vectors=previous.unit_vectors[u0:u1],
         spans=spans,
-        sentence_vectors=previous.sentence_vectors[sentences],
+        sentence_vectors=previous.sentence_vectors[s0:s1],
     )
 
 
@@ -308,7 +317,8 @@ def build_index(
     if published is not None and not allow_shrink:
         _refuse_shrunk(published, chunked, reports)
     made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress)))
-    parts = [_part_from(previous, r.id) if r.id in kept else made[r.id] for r in catalogue]
+    held = report_rows(previous) if previous is not None else {}
+    parts = [_part_from(previous, *held.get(r.id, (0, 0))) if r.id in kept else made[r.id] for r in catalogue]
 
     passages = [p for part in parts for p in part.passages]
     if not passages:

@@ -216,3 +216,27 @@ def test_a_build_killed_mid_write_leaves_an_orphan_the_next_build_removes(own_co
     build_index(corpus, index, progress=False)
     assert not orphan.exists()
     assert [p.name for p in index.glob("build-*")] == [(index / "current").resolve().name]
+
+
+def test_an_incremental_build_keeps_the_vectors_of_unchanged_reports_exactly(own_corpus_and_index):
+    from qa.index import report_rows
+
+    corpus, index = own_corpus_and_index
+    before = load_index(index, corpus)
+    with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
+        f.write("\nA new paragraph about adoption panels added by the council.\n")
+    said: list[str] = []
+    build_index(corpus, index, progress=False, log=said.append)
+    after = load_index(index, corpus)
+    assert said == ["reportqa: 4 report(s) unchanged, 1 to chunk and embed"]
+    old_rows, new_rows = report_rows(before), report_rows(after)
+    for doc_id in ("ofsted-ilacs-2024", "occ-scrutiny-action-plan-2015"):  # before and after the changed report
+        (a, b), (c, d) = old_rows[doc_id], new_rows[doc_id]
+        assert [p.id for p in before.passages[a:b]] == [p.id for p in after.passages[c:d]]
+        old_units = before.unit_vectors[(before.unit_passage >= a) & (before.unit_passage < b)]
+        new_units = after.unit_vectors[(after.unit_passage >= c) & (after.unit_passage < d)]
+        assert np.array_equal(old_units, new_units)
+        old_sent = before.sentence_vectors[(before.sentence_spans[:, 0] >= a) & (before.sentence_spans[:, 0] < b)]
+        new_sent = after.sentence_vectors[(after.sentence_spans[:, 0] >= c) & (after.sentence_spans[:, 0] < d)]
+        assert np.array_equal(old_sent, new_sent)
+    assert any("adoption panels" in p.text for p in after.passages)
