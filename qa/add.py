@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .places import same_council
-from .corpus import CATALOGUE_NAME, CatalogueError, Report, default_corpus_dir, load_catalogue, read_source
+from .corpus import (
+    CATALOGUE_NAME, CatalogueError, Report, catalogue_from_text, default_corpus_dir, load_catalogue, read_source,
+)
 
 SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 # Share of the smaller report's 8-word runs found in the other, for the same council: the same report.
@@ -215,11 +217,16 @@ def toml_entry(entry: dict) -> str:
     for key, value in entry.items():
         if key == "judgements":
             if value:
-                rows = ",\n".join(f"  {{ name = {json.dumps(j['name'], ensure_ascii=False)}, grade = {json.dumps(j['grade'])} }}" for j in value)
+                rows = ",\n".join(f"  {{ name = {_toml_string(j['name'])}, grade = {_toml_string(j['grade'])} }}" for j in value)
                 out.append(f"judgements = [\n{rows},\n]")
         else:
-            out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+            out.append(f"{key} = {_toml_string(value)}")
     return "\n".join(out) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes, which TOML shares, plus DEL, which JSON leaves bare."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 # ----------------------------------------------------------------------------- writing
@@ -235,19 +242,23 @@ def corpus_lock(corpus_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_catalogue(corpus_dir: Path, text: str) -> None:
-    """Replace the catalogue atomically; put the old one back if the new one does not load."""
-    path = corpus_dir / CATALOGUE_NAME
-    old = path.read_text(encoding="utf-8")
-    tmp = path.with_name(f".{CATALOGUE_NAME}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _write_catalogue(corpus_dir: Path, text: str, ids: list[str]) -> None:
+    """Replace the catalogue atomically with `text`, which must load and hold exactly `ids`;
+    otherwise nothing on disk changes and CatalogueError says why."""
     try:
-        load_catalogue(corpus_dir)
-    except CatalogueError:
-        tmp.write_text(old, encoding="utf-8")
+        reports = catalogue_from_text(text, corpus_dir)
+    except CatalogueError as exc:
+        raise CatalogueError(f"the new catalogue entry would not load: {exc}") from None
+    if [r.id for r in reports] != ids:
+        raise CatalogueError("the catalogue could not be rewritten safely (its [[report]] tables are not one a "
+                             "section): nothing was changed; edit catalogue.toml by hand")
+    path = corpus_dir / CATALOGUE_NAME
+    tmp = path.with_name(f".{CATALOGUE_NAME}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def add_paths(paths: list[Path], corpus_dir: Path | str | None = None, overrides: Overrides | None = None,
@@ -298,8 +309,9 @@ def _add_one(path: Path, corpus_dir: Path, overrides: Overrides, prints: dict[st
         else:
             target.write_text(text, encoding="utf-8")  # HTML stored as its text
         catalogue = (corpus_dir / CATALOGUE_NAME).read_text(encoding="utf-8")
-        _write_catalogue(corpus_dir, catalogue.rstrip("\n") + "\n" + toml_entry(entry))
-    except (OSError, CatalogueError) as exc:
+        ids = [*prints, entry["id"]]
+        _write_catalogue(corpus_dir, catalogue.rstrip("\n") + "\n" + toml_entry(entry), ids)
+    except (OSError, ValueError) as exc:  # CatalogueError and text that cannot be written are ValueErrors
         target.unlink(missing_ok=True)
         return Outcome(str(path), "refused", f"could not be added: {exc}")
     prints[entry["id"]] = (entry["authority"], mark)
@@ -315,9 +327,12 @@ def describe(entry: dict) -> str:
     return f"{entry['id']}: " + ", ".join(parts)
 
 
+_TABLE = re.compile(r"(?m)^(?=[ \t]*\[\[[ \t]*report[ \t]*\]\])")  # "[[report]]", "[[ report ]]  # note"
+
+
 def _blocks(catalogue: str) -> list[str]:
     """The catalogue's text cut before each [[report]] line (the first piece is its header)."""
-    return re.split(r"(?m)^(?=\[\[report\]\]\s*$)", catalogue)
+    return _TABLE.split(catalogue)
 
 
 def remove_report(doc_id: str, corpus_dir: Path | str | None = None, *, delete_file: bool = True) -> Report:
@@ -333,8 +348,8 @@ def remove_report(doc_id: str, corpus_dir: Path | str | None = None, *, delete_f
         if len(reports) == 1:
             raise CatalogueError(f"{doc_id!r} is the only report: the collection cannot be empty")
         blocks = _blocks((corpus_dir / CATALOGUE_NAME).read_text(encoding="utf-8"))
-        kept = [b for b in blocks if not (b.startswith("[[report]]") and tomllib.loads(b)["report"][0].get("id") == doc_id)]
-        _write_catalogue(corpus_dir, "".join(kept))
+        kept = [b for b in blocks if not (_TABLE.match(b) and tomllib.loads(b).get("report", [{}])[0].get("id") == doc_id)]
+        _write_catalogue(corpus_dir, "".join(kept), [r.id for r in reports if r.id != doc_id])  # before the file goes
         if delete_file and all(r.file != report.file for r in reports if r.id != doc_id):
             (corpus_dir / report.file).unlink(missing_ok=True)
     return report

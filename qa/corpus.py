@@ -122,8 +122,18 @@ def load_catalogue(corpus_dir: Path | str | None = None) -> list[Report]:
     if not path.is_file():
         raise CatalogueError(f"no catalogue at {path}: the corpus folder needs a {CATALOGUE_NAME}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path} is not valid TOML: {exc}") from None
+    return catalogue_from_text(text, corpus_dir)
+
+
+def catalogue_from_text(text: str, corpus_dir: Path) -> list[Report]:
+    """Validate a catalogue's text against the files of `corpus_dir` (see `load_catalogue`)."""
+    path = corpus_dir / CATALOGUE_NAME
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{path} is not valid TOML: {exc}") from None
     entries = data.get("report")
     if not isinstance(entries, list) or not entries:

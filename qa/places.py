@@ -72,25 +72,40 @@ def _by_key() -> dict[str, Authority]:
     for authority in authorities():
         for name in authority.names:
             table.setdefault(normalise(name), authority)
+    for authority in authorities():  # the list's own names first: an everyday one never displaces them
+        for name in everyday_names(authority):
+            table.setdefault(normalise(name), authority)
     return table
+
+
+def everyday_names(authority: Authority) -> tuple[str, ...]:
+    """The names a person writes for an authority beyond the list's own: the first place of a
+    two-place name ("Brighton" for "Brighton and Hove", "Telford" for "Telford and Wrekin",
+    "Blackburn" for "Blackburn with Darwen"), and a name without "-on-Sea" ("Southend")."""
+    names = []
+    for name in authority.names:
+        first = re.match(r"^([A-Z][a-z]+) (?:and|with|&) [A-Z]", name)
+        if first:
+            names.append(first.group(1))
+        if "-on-Sea" in name:
+            names.append(name.replace("-on-Sea", ""))
+    return tuple(names)
 
 
 def find_authority(name: str) -> Authority | None:
     """The authority a name denotes, however the catalogue or a report writes it; None if unknown."""
-    key = normalise(name)
-    if key in _by_key():
-        return _by_key()[key]
-    # "Kent County Council Inspection of ..." or "Manchester City Council": a known name first
-    words = key.split()
-    for n in range(min(len(words), 6), 0, -1):
-        if " ".join(words[:n]) in _by_key():
-            return _by_key()[" ".join(words[:n])]
-    return None
+    return _by_key().get(normalise(name))
+
+
+def council_key(name: str) -> str:
+    """One key per council however it is written: its ONS code, else its normalised name."""
+    authority = find_authority(name)
+    return authority.code if authority else normalise(name)
 
 
 @lru_cache(maxsize=1)
 def _matcher() -> re.Pattern:
-    names = sorted({n for a in authorities() for n in a.names}, key=len, reverse=True)
+    names = sorted({n for a in authorities() for n in (*a.names, *everyday_names(a))}, key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "(?:&|and)") for n in names)
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .judgements import JudgementRow, judgement_rows
-from .places import Authority
+from .places import Authority, council_key
 
 # A question about a grade ("rating", "judged"); with a grade's name or a comparison, about the table.
 RATING = re.compile(r"\b(rat(e|ed|ing|ings)|grades?|graded|judge(d|ment|ments)|verdict|overall effectiveness)\b", re.I)
@@ -94,7 +94,7 @@ def matching_rows(index, ask: RatingAsk) -> list[JudgementRow]:
     if ask.latest_only:
         latest: dict[str, JudgementRow] = {}
         for r in sorted(rows, key=lambda r: r.inspection_end or str(r.year)):
-            latest[r.authority.lower()] = r
+            latest[council_key(r.authority)] = r  # "Oxfordshire County Council" and "Oxfordshire" are one council
         rows = list(latest.values())
     if ask.grade:
         rows = [r for r in rows if any(g.grade == ask.grade and (not ask.areas or g.key in ask.areas) for g in r.judgements)]

@@ -153,3 +153,39 @@ def test_every_pdf_of_the_shared_collection_is_added_or_refused_with_a_reason(co
     assert held == ["ofsted-ilacs-2024", "oxfordshire-ilacs-2018", "oxfordshire-sif-2014"]
     added = [r for r in load_catalogue(corpus) if r.id not in {"ofsted-ilacs-2024"} and r.judgements]
     assert len(added) == 2 + 88 and all(r.framework and r.inspection_start for r in added)
+
+
+def test_remove_reads_table_headers_written_any_valid_way_and_never_deletes_a_file_it_cannot_unlist(corpus):
+    path = corpus / "catalogue.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[[report]]\nid = \"oxfordshire-sif-2014\"",
+                                                             "[[ report ]]  # a note\nid = \"oxfordshire-sif-2014\""),
+                    encoding="utf-8")
+    remove_report("oxfordshire-sif-2014", corpus)
+    assert [r.id for r in load_catalogue(corpus)][-1] == "oxfordshire-ilacs-2018"
+    assert not (corpus / "oxfordshire-sif-2014.pdf").exists()
+    # the same entries written as one inline array cannot be cut apart: nothing changes, no file goes
+    import tomllib
+
+    from qa.add import _toml_string
+
+    entries = tomllib.loads(path.read_text(encoding="utf-8"))["report"]
+    inline = lambda e: "{ " + ", ".join(f"{k} = {_toml_string(v)}" for k, v in e.items() if k != "judgements") + " }"  # noqa: E731
+    path.write_text("report = [\n" + ",\n".join(inline(e) for e in entries) + ",\n]\n", encoding="utf-8")
+    before = snapshot(corpus)
+    with pytest.raises(CatalogueError, match="could not be rewritten safely"):
+        remove_report("occ-scrutiny-action-plan-2015", corpus)
+    assert snapshot(corpus) == before
+
+
+def test_a_title_that_cannot_be_written_is_refused_and_leaves_nothing_behind(corpus, tmp_path):
+    from qa.add import Overrides
+
+    page = tmp_path / "odd name é.txt"
+    page.write_text("The council's children's services improved, the cabinet was told. " * 5, encoding="utf-8")
+    before = snapshot(corpus)
+    [surrogate] = add_paths([page], corpus, Overrides(authority="Bury", date="2024", title="bad \udcff byte"))
+    assert surrogate.status == "refused" and surrogate.detail.startswith("could not be added")
+    assert snapshot(corpus) == before and not list(corpus.glob(".catalogue.toml.*"))
+    [delete] = add_paths([page], corpus, Overrides(authority="Bury", date="2024", title="odd \x7f title"))
+    assert delete.status == "added"
+    assert next(r for r in load_catalogue(corpus) if r.id == delete.doc_id).title == "odd \x7f title"

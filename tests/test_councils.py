@@ -95,3 +95,11 @@ def test_an_improvement_point_is_a_concern_whatever_its_wording(councils_answere
     assert any("The clarity and detail of the care leaver offer" in line for line in concerns)
     strengths = lines[lines.index("Strengths:"):lines.index("Concerns:")]
     assert not any("The clarity and detail of the care leaver offer" in line for line in strengths)
+
+
+def test_the_latest_inspection_of_a_council_is_one_however_the_catalogue_writes_its_name(councils_index):
+    """The seeds write "Oxfordshire County Council", the PDFs "Oxfordshire": one council."""
+    from qa.ratings import matching_rows, rating_ask
+
+    rows = matching_rows(councils_index, rating_ask("Which councils are rated good?", []))
+    assert [r.doc_id for r in rows if "Oxfordshire" in r.authority] == ["ofsted-ilacs-2024"]
