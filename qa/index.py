@@ -19,6 +19,7 @@ import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -78,6 +79,26 @@ class Index:
 
     def __post_init__(self) -> None:
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+
+    @cached_property
+    def report_rows(self) -> dict[str, tuple[int, int]]:
+        """doc_id -> (first, end) passage rows: a report's passages are contiguous, in catalogue order."""
+        rows: dict[str, tuple[int, int]] = {}
+        for i, p in enumerate(self.passages):
+            rows[p.doc_id] = (rows.get(p.doc_id, (i, i))[0], i + 1)
+        return rows
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return self.passages[slice(*self.report_rows.get(doc_id, (0, 0)))]
+
+    @cached_property
+    def judgement_tables(self) -> dict[str, str]:
+        """doc_id -> id of the report's judgement table passage."""
+        tables: dict[str, str] = {}
+        for p in self.passages:
+            if p.kind == "judgement table":
+                tables.setdefault(p.doc_id, p.id)
+        return tables
 
     def sentences_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices into sentence_vectors/sentence_spans of one passage's sentences, in order."""
@@ -201,9 +222,8 @@ def _refuse_shrunk(published: Index, chunked: dict[str, list[Passage]], reports:
     from .shrink import shrunk
 
     problems = []
-    held = report_rows(published)
     for doc_id, passages in chunked.items():
-        old = published.passages[slice(*held[doc_id])] if doc_id in held else []
+        old = published.passages_of(doc_id)
         why = shrunk(old, passages) if old else None
         if why:
             problems.append(f"{doc_id} ({reports[doc_id].file}): {why}")
@@ -228,15 +248,6 @@ def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
         and isinstance(m.get("report_sha256"), dict)
     )
     return previous if same else None
-
-
-def report_rows(index: Index) -> dict[str, tuple[int, int]]:
-    """doc_id -> (first, end) passage rows: a report's passages are contiguous, in catalogue order."""
-    rows: dict[str, tuple[int, int]] = {}
-    for i, p in enumerate(index.passages):
-        first = rows.get(p.doc_id, (i, i))[0]
-        rows[p.doc_id] = (first, i + 1)
-    return rows
 
 
 def _part_from(previous: Index, lo: int, hi: int) -> _Part:
@@ -317,8 +328,8 @@ def build_index(
     if published is not None and not allow_shrink:
         _refuse_shrunk(published, chunked, reports)
     made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress)))
-    held = report_rows(previous) if previous is not None else {}
-    parts = [_part_from(previous, *held.get(r.id, (0, 0))) if r.id in kept else made[r.id] for r in catalogue]
+    parts = [_part_from(previous, *previous.report_rows.get(r.id, (0, 0))) if r.id in kept else made[r.id]
+             for r in catalogue]
 
     passages = [p for part in parts for p in part.passages]
     if not passages:

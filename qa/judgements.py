@@ -62,21 +62,9 @@ def report_year(report: Report) -> int:
     return int((report.inspection_end or report.date)[:4])
 
 
-def table_passages(index) -> dict[str, str]:
-    """doc_id -> id of the report's judgement table passage (computed once per index)."""
-    cached = getattr(index, "_judgement_tables", None)
-    if cached is None:
-        cached = {}
-        for p in index.passages:
-            if p.kind == "judgement table":
-                cached.setdefault(p.doc_id, p.id)
-        index._judgement_tables = cached
-    return cached
-
-
 def judgement_rows(index, authority: str | None = None, year_from: int | None = None, year_to: int | None = None) -> list[JudgementRow]:
     """One row per report with judgements, oldest inspection first, filtered as asked."""
-    tables = table_passages(index)
+    tables = index.judgement_tables
     rows: list[JudgementRow] = []
     for report in index.reports.values():
         if not report.judgements:

@@ -219,8 +219,6 @@ def test_a_build_killed_mid_write_leaves_an_orphan_the_next_build_removes(own_co
 
 
 def test_an_incremental_build_keeps_the_vectors_of_unchanged_reports_exactly(own_corpus_and_index):
-    from qa.index import report_rows
-
     corpus, index = own_corpus_and_index
     before = load_index(index, corpus)
     with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
@@ -229,7 +227,7 @@ def test_an_incremental_build_keeps_the_vectors_of_unchanged_reports_exactly(own
     build_index(corpus, index, progress=False, log=said.append)
     after = load_index(index, corpus)
     assert said == ["reportqa: 4 report(s) unchanged, 1 to chunk and embed"]
-    old_rows, new_rows = report_rows(before), report_rows(after)
+    old_rows, new_rows = before.report_rows, after.report_rows
     for doc_id in ("ofsted-ilacs-2024", "occ-scrutiny-action-plan-2015"):  # before and after the changed report
         (a, b), (c, d) = old_rows[doc_id], new_rows[doc_id]
         assert [p.id for p in before.passages[a:b]] == [p.id for p in after.passages[c:d]]

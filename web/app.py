@@ -119,9 +119,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
             abort(404, description=f"no report with id {doc_id!r}")
         marks = _parse_marks(request.args.get("mark", ""))
         rows = []
-        for p in index.passages:
-            if p.doc_id != doc_id:
-                continue
+        for p in index.passages_of(doc_id):
             spans = marks.get(p.label, [])
             rows.append({"p": p, "html": _marked(p.text, spans), "cited": p.label in marks})
         return render_template("report.html", report=report, rows=rows, cited=next(iter(marks), None))
