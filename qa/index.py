@@ -180,9 +180,10 @@ def _faiss_index(vectors: np.ndarray, index_type: str):
 
 def _bm25(texts: list[str]):
     import bm25s
-    import Stemmer
 
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False)
+    from .lexical import tokenize
+
+    tokens = tokenize(texts)
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
     return retriever
