@@ -152,8 +152,17 @@ def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
     return out
 
 
+def _made_of(point: str, pieces: set[str]) -> bool:
+    """Whether a point is one or more whole pieces (sentences, lines) of a passage, joined by spaces."""
+    if point in pieces:
+        return True
+    starts = sorted((p for p in pieces if p and point.startswith(p + " ")), key=len, reverse=True)
+    return any(_made_of(point[len(p) + 1:], pieces) for p in starts)
+
+
 def faithfulness_violations(answer) -> list[str]:
-    """What breaks 'every marked sentence is a verbatim sentence of the passage it cites'."""
+    """What breaks 'every marked point is made of verbatim sentences of the passage it cites'
+    (a point is one or more sentences of one passage followed by that passage's marker once)."""
     from .sentences import quoted, split_sentences
 
     def norm(text: str) -> str:
@@ -164,21 +173,21 @@ def faithfulness_violations(answer) -> list[str]:
     if sorted(by_n) != list(range(1, len(by_n) + 1)):
         problems.append(f"citations are not numbered 1..{len(by_n)}: {sorted(by_n)}")
     used: set[int] = set()
-    for sentence, n in marked_sentences(answer.answer):
+    for point, n in marked_sentences(answer.answer):
         if n not in by_n:
             problems.append(f"marker [{n}] has no citation")
             continue
         used.add(n)
         passage = by_n[n].hit.passage
-        verbatim = {norm(quoted(s.text)) for s in split_sentences(passage.text)}
-        verbatim |= {norm(line) for line in passage.text.split("\n")}  # a table row is a line
-        if norm(sentence) not in verbatim:
-            problems.append(f"[{n}] is not a sentence of {passage.id}: {sentence!r}")
+        pieces = {norm(quoted(s.text)) for s in split_sentences(passage.text)}
+        pieces |= {norm(line) for line in passage.text.split("\n") if line.strip()}  # a table row is a line
+        if not _made_of(norm(point), pieces):
+            problems.append(f"[{n}] is not made of sentences of {passage.id}: {point!r}")
     if set(by_n) - used:
         problems.append(f"citations never marked in the text: {sorted(set(by_n) - used)}")
     for line in answer.answer.split("\n"):
-        if line.strip() and not line.startswith("- ") and re.search(r"\[\d+\]", line):
-            problems.append(f"a lead or heading carries a marker: {line!r}")
+        if re.search(r"\[\d+\]", line) and not re.search(r"\[\d+\]$", line.rstrip()):
+            problems.append(f"a line carries text after its last marker: {line!r}")
     if answer.abstained and answer.citations:
         problems.append("an abstention carries citations")
     return problems

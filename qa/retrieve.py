@@ -134,12 +134,18 @@ class Hit:
     def url(self) -> str:
         return passage_url(self.passage)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, label: str | None = None) -> dict:
+        """The hit as JSON; `label`: the passage's name for a reader when the caller knows its
+        report's passages (`qa.labels.report_labels`: "improvement point 3"), else from itself."""
+        from .labels import passage_label
+
         p, r = self.passage, self.report
+        label = label or passage_label(p)
         return {
             "id": p.id,
             "doc_id": p.doc_id,
-            "label": p.label,
+            "label": p.label,  # the anchor's label (#p<label>)
+            "display_label": label,  # what a reader sees: para 37, summary, improvement point 3, ...
             "section": p.section,
             "title": r.title,
             "short_title": r.short_title,
@@ -147,7 +153,7 @@ class Hit:
             "kind": r.kind,
             "authority": r.authority,
             "passage_kind": p.kind,  # paragraph, summary, judgement table, improvement point, ...
-            "citation": citation_name(r, p),
+            "citation": citation_name(r, p, label),
             "text": p.text,
             "score": round(self.score, 6),
             "dense_rank": self.dense_rank,
@@ -156,16 +162,18 @@ class Hit:
         }
 
 
-def citation_name(report: Report, passage: Passage) -> str:
-    """How a citation names a passage: 'Ofsted ILACS 2024, para 37', '..., action 2.1'."""
-    if passage.label[:1].isdigit():
-        kind = "action" if passage.text.startswith("Action ") else "para"
-        return f"{report.short_title}, {kind} {passage.label}"
-    return f"{report.short_title}, passage {passage.label}"
+def citation_name(report: Report, passage: Passage, label: str | None = None) -> str:
+    """How a citation names a passage: 'Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
+
+    label: the passage's name when the caller has it with its ordinal (`qa.labels.report_labels`)."""
+    from .labels import passage_label
+
+    return f"{report.short_title}, {label or passage_label(passage)}"
 
 
-def passage_url(passage: Passage) -> str:
-    return f"/reports/{passage.doc_id}#p{passage.label}"
+def passage_url(passage: Passage, base: str = "") -> str:
+    """The passage in its report page: relative, or absolute under `base` ('https://host/prefix')."""
+    return f"{base.rstrip('/')}/reports/{passage.doc_id}#p{passage.label}"
 
 
 @dataclass
@@ -181,10 +189,16 @@ class Retriever:
             raise IndexStale("the embedding model changed since the index was built: run `reportqa index` to rebuild it")
 
     def _allowed(self, filters: Filters) -> np.ndarray | None:
+        """A mask over passage rows, built from the reports the filters allow (one check per report,
+        not per passage: a report's passages are one contiguous run of rows)."""
         if filters == Filters():
             return None
         filters.check(self.index.reports)
-        return np.array([filters.allows(self.index.reports[p.doc_id]) for p in self.index.passages])
+        allowed = np.zeros(len(self.index.passages), dtype=bool)
+        for doc_id, (lo, hi) in self.index.report_rows.items():
+            if filters.allows(self.index.reports[doc_id]):
+                allowed[lo:hi] = True
+        return allowed
 
     def dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
         """Best unit score of each candidate passage (a long passage scores by its best window)."""
@@ -217,30 +231,32 @@ class Retriever:
                     best[row] = max(best.get(row, -1.0), float(sims[i]))
         return best
 
-    def bm25_scores(self, query: str, allowed: np.ndarray | None) -> np.ndarray:
-        import bm25s
-        import Stemmer
+    def bm25_scores(self, query: str, allowed: np.ndarray | None, extra: list[str] | None = None) -> np.ndarray:
+        """BM25 of the query's words, plus the glossary's other names for its terms at a lower weight
+        (`extra`: given by the caller who matched the glossary already, else matched here)."""
+        from .lexical import tokenize
 
-        stemmer = Stemmer.Stemmer("english")
         vocab = self.index.bm25.vocab_dict
 
         def scores(text: str) -> np.ndarray:
-            tokens = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)[0]
-            known = [t for t in tokens if t in vocab]
+            known = [t for t in tokenize([text])[0] if t in vocab]
             if not known:
                 return np.zeros(len(self.index.passages), dtype=np.float32)
             return self.index.bm25.get_scores(known)
 
         total = scores(query)
         if self.settings.glossary:
-            extra = expansion(query)
+            extra = expansion(query) if extra is None else extra
             if extra:
                 total = total + self.settings.expansion_weight * scores(" ".join(extra))
         if allowed is not None:
             total = np.where(allowed, total, 0.0)
         return total
 
-    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None, *,
+               vector: np.ndarray | None = None, extra: list[str] | None = None) -> list[Hit]:
+        """The k best passages for a query within the filters. `vector` (the query's embedding) and
+        `extra` (glossary expansions) may be given by a caller that analysed the question already."""
         from .embed import encode_query
 
         query = (query or "").strip()
@@ -257,12 +273,12 @@ class Retriever:
         dense_rank: dict[int, int] = {}
         dense: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
-            dense = self.dense_scores(encode_query(query), allowed)
+            dense = self.dense_scores(encode_query(query) if vector is None else vector, allowed)
             ordered = sorted(dense, key=lambda row: (-dense[row], row))[:depth]
             dense_rank = {row: n for n, row in enumerate(ordered, 1)}
         bm25_rank: dict[int, int] = {}
         if mode in ("hybrid", "bm25"):
-            lexical = self.bm25_scores(query, allowed)
+            lexical = self.bm25_scores(query, allowed, extra)
             ordered = [int(r) for r in np.lexsort((np.arange(len(lexical)), -lexical)) if lexical[r] > 0][:depth]
             bm25_rank = {row: n for n, row in enumerate(ordered, 1)}
 

@@ -1,0 +1,201 @@
+"""The answer pipeline: analyse the question once, decline what is outside the collection,
+retrieve, score sentences, compose by the question's kind.
+
+What it does: `Answerer(retriever).answer(question, history, filters)` returns an `Answer` whose
+every marked point is verbatim text of the passage it cites. Declines (nothing relevant above the
+calibrated threshold, a council or name or year the collection does not hold) cite nothing and
+list the nearest passages.
+
+What it does not do: generate or paraphrase text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cached_property
+
+from ..lexical import stems
+from ..ratings import matching_rows, no_match, table_line
+from ..retrieve import Filters, Hit, QueryError, Retriever, require_text
+from . import kinds
+from .compose import Group, Section, Writer, answer_from, decline, named, render
+from .followup import QUESTION_WORDS
+from .guards import Guards
+from .model import Answer, AnswerSettings, Picked
+from .query import Query, analyse
+from .select import score_sentences, with_context
+from .themes import Themes
+
+
+class Answerer:
+    """Answers questions from one loaded index (shared read-only across threads)."""
+
+    def __init__(self, retriever: Retriever, settings: AnswerSettings = AnswerSettings()):
+        self.retriever = retriever
+        self.index = retriever.index
+        self.settings = settings
+        self.guards = Guards(self.index)
+        self.held = self.guards.held
+        self.last_best_score: float | None = None  # of the last question answered, for calibration
+        # Stems no topic is made of: the question's frame, and the names of the councils and
+        # publishers the catalogue holds ('What did Ofsted say about <council>?' names no topic yet).
+        names = " ".join(f"{r.authority} {r.publisher}" for r in self.index.reports.values())
+        self.ignore = frozenset(stems(" ".join(QUESTION_WORDS) + " " + names)) | frozenset(
+            stems("mention talk discuss cover write wrote written know anything something"))
+
+    def held_names(self, limit: int = 12) -> str:
+        return self.guards.held_names(limit)
+
+    @cached_property
+    def themes(self) -> Themes:
+        counts: dict[str, int] = {}
+        for p in self.index.passages:
+            for t in stems(p.text):
+                counts[t] = counts.get(t, 0) + 1
+        limit = self.settings.theme_generic_share * len(self.index.passages)
+        return Themes(self.index, self.settings, frozenset(t for t, n in counts.items() if n > limit) | self.ignore)
+
+    def analyse(self, question: str, history=(), filters: Filters | dict | None = None) -> Query:
+        from ..embed import encode_query
+
+        question = " ".join((question or "").split())
+        if not question:
+            raise QueryError("the question is empty")
+        history = tuple(" ".join(h.split()) for h in (history or ()) if h and h.strip())
+        for text in (question, *history):
+            require_text(text, "the question")
+        given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        given.check(self.index.reports)
+        return analyse(question, history, given, self.index, self.held, self.ignore, encode_query)
+
+    def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
+        return self.retriever.search(query.text, k=k, filters=query.filters if filters is None else filters,
+                                     vector=query.vector, extra=query.expansion)
+
+    def answer(self, question: str, history=(), filters: Filters | dict | None = None) -> Answer:
+        query = self.analyse(question, history, filters)
+        refused = self.guards.unheld_filter(query)
+        if refused:
+            return decline(query, [], refused)
+        outside = self.guards.outside(query)
+        if query.rating is not None and not outside:
+            rows = [r for r in matching_rows(self.index, query.rating) if query.given.allows(self.index.reports[r.doc_id])]
+            if rows:
+                return self.ratings(query, rows)
+            if query.rating.grade:  # "which councils were judged inadequate?": none is an answer, from the table
+                return decline(query, [], no_match(query.rating, self.held_names()))
+        depth = self.settings.candidates_broad if query.broad else self.settings.candidates
+        hits = self.search(query, max(depth, 10))
+        if query.implied and not hits:
+            query = replace(query, filters=replace(query.filters, doc_ids=()), implied=False)
+            hits = self.search(query, max(depth, 10))
+        shown = hits[:10]
+        if outside:
+            return decline(query, shown, outside)
+        if not hits:
+            return decline(query, shown, "No report in the chosen filters matches the question.")
+        if query.intent == "recurring":
+            found = self.themes.find(query, hits)
+            if found:
+                return self.themes.compose(query, shown, found)
+        if query.intent == "summary":
+            report = kinds.summary_report(query, self.index, hits)
+            if report is not None:
+                direct, groups = kinds.summary(query, report, self.index, self.settings)
+                if groups:
+                    return self._render(query, shown, direct, groups)
+        if query.intent == "change":
+            composed = self._change(query, hits, shown)
+            if composed is not None:
+                return composed
+        scored = score_sentences(query, hits[:depth], self.index, self.settings)
+        if not scored:
+            return decline(query, shown, "The reports in this collection do not cover this.")
+        best = max(scored, key=lambda p: p.score)
+        self.last_best_score = best.score
+        if best.score < self.settings.min_relevance:
+            return decline(query, shown, "The reports in this collection do not cover this.")
+        if query.intent == "broad" or query.intent == "summary":
+            direct, groups = kinds.broad(query, scored, hits[:depth], self.index, self.settings)
+        elif query.intent == "definition":
+            direct, groups = kinds.definition(query, scored, self.settings)
+        elif query.intent == "yesno":
+            direct, groups = kinds.yesno(query, scored, self.settings)
+        else:
+            direct, groups = kinds.fact(query, scored, self.settings)
+        if not direct and not groups:
+            return decline(query, shown, "The reports in this collection do not cover this.")
+        if query.intent not in ("broad", "summary"):  # broad answers took their context already
+            direct = with_context(direct, scored, self.index)
+            for group in groups:
+                for section in group.sections:
+                    section.items = with_context(section.items, scored, self.index)
+        shown_keys = {d.key for d in direct}
+        shown_rows = {d.row for d in direct if d.hit.passage.kind == "action row"}  # shown whole
+        for group in groups:
+            for section in group.sections:
+                section.items = [p for p in section.items if p.key not in shown_keys and p.row not in shown_rows]
+        intro = ""
+        if query.intent == "definition" and query.defines is not None:
+            term = query.defines
+            short = f" ({', '.join(term.acronyms)})" if term.acronyms else ""
+            intro = f"{term.term[:1].upper()}{term.term[1:]}{short}, in the glossary: {term.definition}"
+        return self._render(query, shown, direct, groups, intro)
+
+    def _render(self, query: Query, shown: list[Hit], direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
+        writer = Writer()
+        return answer_from(query, writer, render(writer, direct, groups, intro), shown)
+
+    def _change(self, query: Query, hits: list[Hit], shown: list[Hit]) -> Answer | None:
+        """Per report of the council in scope, its best sentences: the evidence of each year."""
+        filters = query.filters
+        if not filters.authorities and not filters.doc_ids:
+            filters = replace(filters, authorities=(hits[0].report.authority,))
+        reports = [r for r in self.index.reports.values() if filters.allows(r)]
+        if len(reports) < 2:
+            return None
+        per_report = []
+        for report in reports:
+            found = self.search(query, self.settings.candidates // 2, Filters(doc_ids=(report.id,)))
+            per_report.append((report, score_sentences(query, found, self.index, self.settings)))
+        groups = kinds.change(query, per_report, self.index, self.settings)
+        if len({g.report.year for g in groups}) < 2:
+            return None
+        self.last_best_score = max(p.score for _, s in per_report for p in s)
+        years = sorted({g.report.year for g in groups})
+        intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
+        return self._render(query, shown, [], groups, intro)
+
+    def ratings(self, query: Query, rows) -> Answer:
+        """One group per inspection, oldest first: its judgements, each quoted from its judgement
+        table and cited to it (see `qa.ratings`)."""
+        ask = query.rating
+        groups: list[Group] = []
+        for row in rows:
+            if row.passage_id is None:
+                continue
+            table = self.index.by_id[row.passage_id]
+            passage = self.index.passages[table]
+            report = self.index.reports[row.doc_id]
+            grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
+            items = []
+            for g in grades:
+                line = table_line(passage.text, g.name)
+                if line:
+                    start = passage.text.index(line)
+                    items.append(Picked(Hit(passage, report, 0.0, None, None), table, start, start + len(line), 1.0, line))
+            if items:
+                when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
+                groups.append(Group(report, [Section(None, items)],
+                                    lead=named(report, f"{report.short_title} — {row.framework or report.kind}, {when}")))
+        if not groups:
+            return decline(query, [], "No report in this collection has judgements that answer this.")
+        intro = ""
+        if ask.grade:
+            area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
+            intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}."
+        writer = Writer()
+        text = render(writer, [], groups, intro)
+        answer = answer_from(query, writer, text, [])
+        answer.passages = [c.hit for c in answer.citations][:10]
+        return answer

@@ -1,0 +1,131 @@
+"""Follow-up questions rewritten into standalone ones, without a language model.
+
+What it does: carries the subject of the earlier turn into a follow-up ("And when do their PAs
+start?" after "What did inspectors say about care leavers?" -> "When do care leavers' PAs
+start?"), repeats the earlier question for "tell me more" or "why?", swaps the year for "And in
+2014?", and carries the earlier question's report scope ("in 2024", "the local news") when the
+follow-up names none of its own.
+
+What it does not do: retrieve, or decide what the question asks for (that is `qa.answer.query`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..glossary import matching_terms
+
+YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
+FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
+PRONOUN = re.compile(r"\b(they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
+TOPIC_TAIL = re.compile(r"\b(?:about|on|for|regarding|of|with|to)\s+((?:the\s+)?[\w'’ -]+?)\s*\??$", re.I)
+# Words of the question's frame, not of its subject ('what did the inspectors say about ...').
+QUESTION_WORDS = {
+    "what", "when", "where", "who", "whom", "which", "why", "how", "do", "does", "did", "is", "are", "was", "were",
+    "can", "could", "should", "would", "will", "has", "have", "had", "say", "said", "tell", "me", "about", "the", "a",
+    "an", "of", "in", "on", "for", "to", "and", "or", "any", "there", "they", "their", "them", "it", "its", "this",
+    "that", "these", "those", "get", "got", "inspectors", "inspector", "ofsted", "report", "reports", "council",
+    "think", "find", "found", "anything", "much", "many", "also", "then", "so", "but", "be", "been",
+    "with", "at", "by", "from", "as", "if", "not", "no", "yes", "all", "some", "we", "you", "i", "my", "our", "your",
+}
+def _subject(question: str) -> str | None:
+    """The thing a question is about: a glossary term it names, else the phrase after 'about'."""
+    terms = matching_terms(question)
+    if terms:
+        for term in terms:  # the wording the user used, not the canonical name
+            for name in sorted(term.names, key=len, reverse=True):
+                m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", question, re.IGNORECASE)
+                if m and (name not in term.acronyms or m.group(0) == name):
+                    if all(w.lower() in QUESTION_WORDS for w in m.group(0).split()):
+                        break  # 'Ofsted', 'the council': who speaks, not what it is about
+                    return m.group(0)
+    m = TOPIC_TAIL.search(question.strip())
+    if m:
+        topic = m.group(1).strip()
+        if any(w.lower() not in QUESTION_WORDS for w in re.findall(r"[\w'’-]+", topic)):
+            return topic
+    return None
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
+
+
+MORE = re.compile(
+    r"^(tell me more|more|go on|continue|and|so|why|how come|anything else|what else|more details?|expand on that|"
+    r"elaborate|who said (that|this|it)|where does it say (that|this)|and then)[\s?.!]*$", re.I)
+COURTESY = re.compile(
+    r"^(thanks?|thank you|cheers|ok(ay)?|great|good|fine|cool|got it|hello|hi|hey|bye)\b([\s,!.]*(very much|so much|"
+    r"a lot|there|you))*[\s!.?]*$", re.I)
+YEAR_ONLY = re.compile(
+    r"^(?:(?:in|for|during|from|by|back in|about)\s+)?(?:the\s+)?((?:19|20)\d\d)"
+    r"(?:\s+(?:report|inspection|paper|plan|assessment|visit|one))?[\s?.!]*$", re.I)
+REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
+
+
+SCOPE_WORDS = re.compile(
+    r"\b((?:19|20)\d\d|local (?:paper|press|news)|newspaper|the press|council paper|cabinet|scrutiny committee)\b", re.I)
+
+
+def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
+    """Rewrite a follow-up so it can be searched on its own, carrying the earlier subject and the
+    earlier question's report scope ('in 2024', 'the local news') when it names none of its own."""
+    question = " ".join(question.split())
+    if not history:
+        return question
+    previous = standalone_query(history[-1], tuple(history[:-1]))
+    rewritten = _rewrite(question, previous)
+    if rewritten == previous or COURTESY.match(question) or SCOPE_WORDS.search(rewritten):
+        return rewritten
+    carried = list(dict.fromkeys(m.group(0) for m in SCOPE_WORDS.finditer(previous)
+                                 if not re.search(r"\b(since|after|before)\s+$", previous[:m.start()], re.I)))
+    if not carried:
+        return rewritten
+    return f"{rewritten.rstrip('?. ')} ({', '.join(carried)})?"
+
+
+def _rewrite(question: str, previous: str) -> str:
+    if COURTESY.match(question):
+        return question  # 'thanks': nothing new to look for
+    stripped = question
+    while FOLLOW_UP_START.match(stripped):  # 'and what about ...'
+        stripped = FOLLOW_UP_START.sub("", stripped, count=1).strip()
+    if MORE.match(question) or MORE.match(stripped) or not stripped.strip(" ?.!,"):
+        return previous  # 'tell me more', 'and?', 'why?': the same subject again
+    connective = stripped.lower() != question.lower()
+    stripped = stripped[:1].upper() + stripped[1:]
+    when = YEAR_ONLY.match(stripped)
+    if when:  # 'And in 2014?', 'What about the 2011 report?': the earlier question, another year
+        base = previous.rstrip("?. ")
+        base = YEAR.sub(when.group(1), base) if YEAR.search(base) else f"{base} in {when.group(1)}"
+        return base + "?"
+    subject = _subject(previous)
+    own_subject = _subject(stripped) if matching_terms(stripped) else None
+
+    possessive = re.search(r"\b(their|its)\b", stripped, re.I)
+    if subject and PRONOUN.search(stripped) and (not own_subject or possessive):
+        pattern = re.compile(r"\b(their|its)\b", re.I) if possessive else PRONOUN
+        for m in pattern.finditer(stripped):
+            word = m.group(0).lower()
+            if word == "there" or REPORTING.match(stripped[m.end():]):
+                continue  # 'what did they say': 'they' are the inspectors, not the subject
+            if word in ("their", "theirs", "its"):
+                new = f"{subject}'" if subject.endswith("s") else f"{subject}'s"
+            else:
+                new = subject
+            return stripped[: m.start()] + new + stripped[m.end():]
+    words = _content_words(stripped)
+    if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
+        r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
+    ):
+        # 'What about children in care?': the earlier question, on this new subject.
+        phrase = stripped.rstrip("?. ")
+        if subject and subject in previous:
+            return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
+                                    not phrase.split()[0].isupper() else phrase, 1)
+        return f"{previous.rstrip('?. ')}: {phrase}?"
+    if subject and len(words) <= 2 and subject.lower() not in stripped.lower() and not _subject(stripped):
+        return f"{stripped.rstrip('?. ')} ({subject})?"
+    return stripped if connective else question
+
+

@@ -1,0 +1,108 @@
+"""Questions about something outside the collection, told before any answer is composed.
+
+What it does: declines, naming what is missing and what the collection holds, a question about
+a council the collection holds no report about ("Reading", "Slough"), about a name no report,
+glossary entry or English word knows ("Buckinghamshire", "GCSE"), or about a year no report is
+from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
+
+    Guards(index).outside(query) -> "The collection holds no report about Slough; it holds reports about ..."
+
+The places come from the catalogue and `qa/data/authorities.csv`, the words from the reports, the
+glossary and the embedding model's vocabulary: nothing here names a report or a council.
+
+What it does not do: judge whether the reports cover a topic (the calibrated relevance threshold
+does that, in `qa.answer.select`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..glossary import load_glossary
+from ..lexical import stems
+from ..places import held_councils, mentioned, same_council
+from .followup import YEAR
+from .query import DATES_A_COMPARISON, Query
+
+REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
+COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "asap", "faq", "aka", "etc", "eg", "ie"}
+WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words of the embedding model's vocabulary: 'enough', 'leader', 'please'.
+    A place or organisation the reports never mention is rarely one of them ('Buckinghamshire')."""
+    from ..embed import model_path
+
+    words = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+
+
+class Guards:
+    """What the collection of one index holds, to tell a question about something it does not."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.held = held_councils(index.reports.values())  # council -> its reports' ids
+        words: set[str] = set()
+        acronyms: set[str] = set()
+        for p in index.passages:
+            words.update(w.lower() for w in WORD.findall(f"{p.section} {p.text}"))
+            acronyms.update(w.rstrip("s") for w in re.findall(r"\b[A-Z]{2,}s?\b", p.text))
+        for r in index.reports.values():
+            words.update(w.lower() for w in WORD.findall(f"{r.title} {r.publisher} {r.authority} {r.about}"))
+        for term in load_glossary():  # a known term of the field is not an unknown place
+            acronyms.update(a.rstrip("s") for a in term.acronyms)
+            for name in term.names:
+                words.update(w.lower() for w in WORD.findall(name))
+        self.words = frozenset(words)
+        self.word_stems = frozenset(t for w in words for t in stems(w))
+        self.acronyms = frozenset(acronyms)
+        self.years = {r.year for r in index.reports.values()} | {
+            int(y) for r in index.reports.values() for y in YEAR.findall(r.about)}
+
+    def held_names(self, limit: int = 12) -> str:
+        names = sorted(a.display for a in self.held)
+        more = f" and {len(names) - limit} more (see /reports)" if len(names) > limit else ""
+        return ", ".join(names[:limit]) + more
+
+    def known_word(self, word: str) -> bool:
+        """Whether a capitalised word of a question is something the collection or the language knows:
+        a word of the reports or the glossary (any inflection), or an ordinary English word."""
+        lower = word.lower().replace("’", "'").removesuffix("'s")
+        if lower in self.words or stems(lower) <= self.word_stems:
+            return True
+        if word.isupper():  # an acronym: known only if the reports, the glossary or common usage have it
+            return word.rstrip("s") in self.acronyms or lower in COMMON_ACRONYMS
+        return lower in english_words()
+
+    def unheld_filter(self, query: Query) -> str | None:
+        unheld = [a for a in query.given.authorities
+                  if not any(same_council(a, r.authority) for r in self.index.reports.values())]
+        if unheld:  # a council filter the collection holds nothing about matches nothing
+            return f"The collection holds no report about {' or '.join(unheld)}; it holds reports about {self.held_names()}."
+        return None
+
+    def outside(self, query: Query) -> str | None:
+        """Why the question is about something the collection does not hold, or None."""
+        text = query.text
+        outside = [c.display for c in mentioned(text) if c not in self.held]
+        if outside:  # another English council, even one named like a word ('Reading', 'Slough')
+            return f"The collection holds no report about {' or '.join(outside)}; it holds reports about {self.held_names()}."
+        letters = [c for c in text if c.isalpha()]
+        shouting = letters and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", text)  # Buckinghamshire
+        names += [] if shouting else re.findall(r"\b[A-Z]{2,}s?\b", text)  # acronyms: GCSE, EHC
+        unknown = [w for w in names if not self.known_word(w)]
+        if unknown:
+            return (f"The reports in this collection are about {self.held_names()}; "
+                    f"none of them mentions {', '.join(dict.fromkeys(unknown))}.")
+        # 'the 2018 inspection' asks for a report; 'since the 2018 inspection' only dates a comparison.
+        years = {int(m.group(0)) for m in YEAR.finditer(text) if not DATES_A_COMPARISON.search(text[:m.start()])}
+        if years and REPORT_WORDS.search(text) and not (years & self.years):
+            held = sorted(self.years)
+            return (f"The collection holds no report from or about {', '.join(map(str, sorted(years)))}; "
+                    f"its reports are from or about {', '.join(map(str, held))}.")
+        return None

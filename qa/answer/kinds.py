@@ -1,0 +1,246 @@
+"""One composition per kind of question, each a small function from scored sentences to groups.
+
+What it does, by the `Query`'s intent:
+- fact: the best sentences, the best one or two first as the direct answer, the rest by report;
+- yesno: the same, the most recent evidence first (a 2024 finding before a 2015 action row);
+- broad: every paragraph about the subject gives its best sentences and its concerns, grouped by
+  report as judgement, strengths, concerns;
+- definition: the glossary's plain-English definition first (uncited: it is the app's glossary,
+  not a report), then the report sentences that use the term;
+- summary: a named report's own summary (or, without one, the most central sentence of each of
+  its sections) and its "What needs to improve?" points, led by its judgements;
+- change: one group per year with evidence, oldest first, each led by that inspection's judgement.
+
+What it does not do: score sentences (`qa.answer.select`) or write text (`qa.answer.compose`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..corpus import Report
+from ..ratings import table_line
+from ..retrieve import Hit
+from .compose import Group, Section, report_lead, section_grade
+from .model import AnswerSettings, Picked
+from .query import Query
+from .select import GRADE_LINE, is_point, procedural, with_context
+
+
+def _newest_first(report: Report) -> tuple:
+    return tuple(-ord(c) for c in report.date)
+
+
+def _by_report(items: list[Picked], order) -> list[tuple[Report, list[Picked]]]:
+    groups: dict[str, list[Picked]] = {}
+    for p in items:
+        groups.setdefault(p.hit.report.id, []).append(p)
+    reports = {p.hit.report.id: p.hit.report for p in items}
+    return [(reports[i], groups[i]) for i in sorted(groups, key=lambda i: order(reports[i]))]
+
+
+def _order(query: Query):
+    """Inspection reports first when the question asks what inspectors said, then newest first."""
+    def key(report: Report) -> tuple:
+        primary = 0 if (query.about_inspectors and report.kind == "inspection report") else 1
+        return (primary, _newest_first(report))
+    return key
+
+
+def _note(report: Report, items: list[Picked], query: Query) -> str:
+    note = ""
+    if report.kind != "inspection report" and query.about_inspectors:
+        note += " (a secondary source: what the council or press reported)"
+    grades = {section_grade(p.hit.passage.section) for p in items} - {None}
+    sections = {p.hit.passage.section for p in items}
+    if len(sections) == 1 and len(grades) == 1:
+        note += f" — judgement for this area: {grades.pop()}"
+    return note
+
+
+def table_row(index, report: Report, name: str) -> Picked | None:
+    """The line of a report's judgement table naming `name` ('... care leavers: Good'), as a point."""
+    table_id = index.judgement_tables.get(report.id)
+    if table_id is None or not name:
+        return None
+    row = index.by_id[table_id]
+    passage = index.passages[row]
+    line = table_line(passage.text, name)
+    if not line:
+        return None
+    start = passage.text.index(line)
+    return Picked(Hit(passage, report, 0.0, None, None), row, start, start + len(line), 1.0, line)
+
+
+def _within(scored: list[Picked], settings: AnswerSettings, limit: int) -> list[Picked]:
+    best = max(p.score for p in scored)
+    return sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)[:limit]
+
+
+def fact(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
+    chosen = _within(scored, settings, settings.max_sentences)
+    direct = _direct(chosen, settings)
+    rest = [p for p in chosen if p not in direct]
+    return direct, [Group(r, [Section(None, items)], _note(r, items, query)) for r, items in _by_report(rest, _order(query))]
+
+
+def _direct(chosen: list[Picked], settings: AnswerSettings) -> list[Picked]:
+    """The best sentence, and the next best if it is of the same passage (one finding, two sentences)."""
+    first = chosen[0]
+    direct = [first]
+    for p in chosen[1:settings.direct]:
+        if p.row == first.row:
+            direct.append(p)
+    return direct
+
+
+def yesno(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
+    """The most recent evidence first: of the reports whose best sentence is near the best of all,
+    the newest gives the direct answer; the others follow, newest first."""
+    best = max(p.score for p in scored)
+    by_report: dict[str, list[Picked]] = {}
+    for p in sorted(scored, key=lambda p: -p.score):
+        by_report.setdefault(p.hit.report.id, []).append(p)
+    floor = max(settings.min_relevance, best - 2 * settings.keep_within)
+    eligible = [items for items in by_report.values() if items[0].score >= floor]
+    eligible.sort(key=lambda items: items[0].hit.report.date, reverse=True)
+    direct = _direct(eligible[0], settings)
+    groups = []
+    for items in eligible:
+        top = items[0].score
+        keep = [p for p in items if p.score >= top - settings.keep_within and p not in direct][: settings.change_per_year]
+        report = items[0].hit.report
+        groups.append(Group(report, [Section(None, keep)], _note(report, keep, query)))
+    return direct, groups
+
+
+def broad(query: Query, scored: list[Picked], hits: list[Hit], index, settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
+    """Every paragraph about the subject (its passage score near the best) contributes its best
+    sentences and the concerns it raises, so the answer covers all of them."""
+    top_dense = max(h.dense_score for h in hits)
+    relevant = {index.by_id[h.passage.id] for h in hits if h.dense_score >= top_dense - settings.broad_passage_within}
+    chosen: list[Picked] = []
+    for row in dict.fromkeys(p.row for p in scored if p.row in relevant):
+        mine = [p for p in scored if p.row == row]
+        top = max(mine, key=lambda p: p.score)
+        if top.score < settings.broad_floor:
+            continue
+        close = sorted((p for p in mine if p.score >= top.score - settings.keep_within), key=lambda p: -p.score)
+        share = max(1, min(settings.per_passage_broad, settings.max_sentences_broad // max(len(relevant), 1)))
+        chosen += close[:share]
+        chosen += [p for p in mine if p.concern and p not in close[:share] and p.score >= settings.broad_floor]
+    ranked = sorted(chosen, key=lambda p: -p.score)
+    strengths = [p for p in ranked if not p.concern][: settings.max_sentences_broad]
+    concerns = [p for p in ranked if p.concern][: settings.max_concerns_broad]
+    chosen = with_context(strengths + concerns, scored, index)  # a sentence leaning on a concern joins it
+    if not chosen:
+        return [], []
+    strengths = sorted((p for p in chosen if not p.concern), key=lambda p: -p.score)
+    direct = [strengths[0]] if strengths else []
+    groups = []
+    for report, items in _by_report([p for p in chosen if p not in direct], _order(query)):
+        sections = []
+        if report.kind == "inspection report":
+            names = dict.fromkeys(p.hit.passage.section for p in items + direct if p.hit.report.id == report.id)
+            rows = [t for s in names if section_grade(s) and (t := table_row(index, report, s.rsplit(":", 1)[0]))]
+            sections.append(Section("Judgement:", rows))
+            sections.append(Section("Strengths:", [p for p in items if not p.concern]))
+            sections.append(Section("Concerns:", [p for p in items if p.concern]))
+        else:
+            sections.append(Section(None, items))
+        groups.append(Group(report, sections, _note(report, items, query)))
+    return direct, groups
+
+
+def definition(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
+    """The report sentences that use the term (by any of its names), best first."""
+    term = query.defines
+    names = [n.lower() for n in term.names] if term else []
+    using = [p for p in scored if any(n in p.text.lower() for n in names)] or scored
+    chosen = sorted(using, key=lambda p: -p.score)[:3]
+    return [], [Group(r, [Section(None, items)], _note(r, items, query)) for r, items in _by_report(chosen, _order(query))]
+
+
+def summary_report(query: Query, index, hits: list[Hit]) -> Report | None:
+    """The report a summary question names: the one its words pick, else the latest inspection in
+    scope, else the report of the best passage."""
+    reports = [r for r in index.reports.values() if query.filters.allows(r)]
+    if len(reports) == 1:
+        return reports[0]
+    inspections = sorted((r for r in reports if r.kind == "inspection report"), key=lambda r: r.date)
+    if inspections and (query.councils or len({r.authority for r in reports}) == 1):
+        return inspections[-1]
+    return hits[0].report if hits else None
+
+
+def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
+    """A report's own summary and improvement points; without a summary, the most central sentence
+    of each section (nearest the mean of the report's sentence vectors), in the report's order."""
+    lo, hi = index.report_rows[report.id]
+    passages = [(row, index.passages[row]) for row in range(lo, hi)]
+    hit_of = {row: Hit(p, report, 0.0, None, None) for row, p in passages}
+
+    def sentences(rows) -> list[Picked]:
+        out = []
+        for row in rows:
+            p = index.passages[row]
+            ids, spans = index.sentences_of(row)
+            for sid, (_, s, e) in zip(ids, spans):
+                text = p.text[int(s):int(e)]
+                if is_point(text, p):
+                    out.append(Picked(hit_of[row], row, int(s), int(e), 0.0, text, False, int(sid)))
+        return out
+
+    own = sentences(row for row, p in passages if p.kind == "summary")
+    points = sentences(row for row, p in passages if p.kind == "improvement point")
+    if own:
+        body = own[: settings.summary_sentences]
+    else:
+        candidates = sentences(row for row, p in passages if p.kind == "paragraph" and not procedural(p, report.kind))
+        if not candidates:
+            return [], []
+        vectors = index.sentence_vectors[[p.sentence for p in candidates]]
+        centre = vectors.mean(axis=0)
+        centre /= np.linalg.norm(centre) or 1.0
+        for p, v in zip(candidates, vectors):
+            p.score = float(v @ centre)
+        best: dict[str, Picked] = {}
+        for p in candidates:
+            held = best.get(p.hit.passage.section)
+            if held is None or p.score > held.score:
+                best[p.hit.passage.section] = p
+        body = sorted(best.values(), key=lambda p: -p.score)[: settings.summary_sentences]
+    table = index.judgement_tables.get(report.id)
+    judgements = []
+    if table is not None:
+        row = index.by_id[table]
+        judgements = [p for p in sentences([row]) if GRADE_LINE.search(p.text)]  # not the table's header
+    overall = [p for p in judgements if p.text.lower().startswith("overall")]
+    direct = overall[:1] or body[:1]
+    sections = [Section("Judgements:", [p for p in judgements if p not in direct]),
+                Section("Summary:", [p for p in body if p not in direct]),
+                Section("What needs to improve:", points[:8])]
+    return direct, [Group(report, sections)]
+
+
+def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
+           settings: AnswerSettings) -> list[Group]:
+    """One group per year that has evidence, oldest first, each led by its inspection's judgement.
+    In a year with an inspection report, the secondary sources of that year (the council's paper
+    or the press on it) give way to it."""
+    with_evidence = [(r, s) for r, s in per_report if s and max(p.score for p in s) >= settings.min_relevance]
+    inspected = {r.year for r, _ in with_evidence if r.kind == "inspection report"}
+    groups = []
+    for report, scored in sorted(with_evidence, key=lambda x: x[0].date):
+        if report.year in inspected and report.kind != "inspection report":
+            continue
+        best = max(p.score for p in scored)
+        items = sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)
+        sections = []
+        if report.kind == "inspection report":
+            overall = table_row(index, report, "overall effectiveness")
+            if overall is not None:
+                sections.append(Section(None, [overall]))
+        sections.append(Section(None, items[: settings.change_per_year]))
+        groups.append(Group(report, sections, lead=f"{report.year} — " + report_lead(report)))
+    return groups

@@ -1,0 +1,100 @@
+"""The records an answer is made of: settings, the sentences picked, citations, the answer.
+
+What it does: defines `AnswerSettings` (every threshold of composition, with where it was
+calibrated), `Picked` (one sentence of one passage, with its span, score and whether it raises a
+concern), `Citation` (a cited passage with the spans of the sentences quoted from it) and `Answer`.
+
+What it does not do: choose or render anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..retrieve import Hit
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    candidates: int = 12  # passages whose sentences are considered
+    candidates_broad: int = 20  # broad questions look deeper: their answer draws on every relevant paragraph
+    topic_sentence_bonus: float = 0.05  # broad answers favour a paragraph's opening (topic) sentence
+    grade_line_bonus: float = 0.3  # rating questions favour judgement-table rows ('... care leavers: Good')
+    # Calibrated by evals/calibrate.py on evals/dev.jsonl: see the README's figures.
+    min_relevance: float = 0.41  # below this best sentence score the reports do not cover the question
+    # A question asking for a figure (an amount, a share, a count) scores a sentence that gives none
+    # this much lower: the calibrated threshold then decides, not a rule.
+    figure_penalty: float = 0.5
+    keep_within: float = 0.12  # a sentence is kept when it scores within this of the best (narrow questions)
+    broad_floor: float = 0.30  # broad questions keep no sentence scoring below this
+    broad_passage_within: float = 0.1  # broad questions draw on passages this close to the best
+    max_sentences: int = 4  # chosen on the dev sets: as many facts as 6, more of the citations gold
+    per_passage_broad: int = 3  # sentences one paragraph may give a broad answer (besides its concerns)
+    max_sentences_broad: int = 16
+    max_concerns_broad: int = 8
+    lexical_weight: float = 0.35
+    direct: int = 2  # sentences that lead an answer as its direct reply
+    summary_sentences: int = 8  # a summary of a report without its own summary: one per section, at most
+    change_per_year: int = 2  # sentences each year of a change-over-time (or yes/no) answer gives
+    theme_similarity: float = 0.45  # concerns from two inspections this similar (and sharing a word) are one theme
+    # Words in more than this share of passages are too common to tie a theme (see the commit that set it).
+    theme_generic_share: float = 0.12
+    theme_candidates: int = 60  # concern sentences nearest the question a theme is looked for among
+    max_themes: int = 5
+
+
+@dataclass
+class Picked:
+    """One sentence of one retrieved passage, as composition sees it."""
+
+    hit: Hit
+    row: int  # passage row in the index
+    start: int  # span of the sentence in the passage text
+    end: int
+    score: float
+    text: str
+    concern: bool = False
+    sentence: int = -1  # row of index.sentence_vectors, where known
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.row, self.start)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    hit: Hit
+    quote: str
+    spans: tuple[tuple[int, int], ...] = ()  # where each quoted sentence stands in the passage text
+
+    def to_dict(self) -> dict:
+        data = self.hit.to_dict()
+        keys = ("id", "doc_id", "title", "short_title", "date", "kind", "passage_kind", "label", "section",
+                "citation", "text", "url")
+        return {"n": self.n} | {k: data[k] for k in keys if k in data} | {
+            "quote": self.quote, "spans": [list(s) for s in self.spans]}
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_query: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Hit] = field(default_factory=list)
+    reason: str = ""
+    intent: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_query": self.standalone_query,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "intent": self.intent,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+        }

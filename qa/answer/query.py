@@ -1,0 +1,208 @@
+"""A question analysed once into the `Query` that retrieval and composition read.
+
+What it does: makes the question standalone (`qa.answer.followup`), tells what kind of answer it
+asks for (its intent), which reports it is about (filters given, councils it names, years, "the
+latest inspection", "the local paper"), which glossary terms it names (matched once), what a
+sentence must mention to answer it (its concepts), whether it asks for a figure, and its vector.
+
+    analyse("Summarise <council>'s 2018 inspection", ...)
+    -> Query(intent="summary", filters=Filters(doc_ids=("<council>-ilacs-2018",), authorities=("<Council>",)), ...)
+
+Intents, tried in this order: rating (a grade question for the judgements table), recurring
+(themes across inspections), summary, definition, change (over time), yesno, broad, fact.
+
+What it does not do: retrieve, select sentences or decline (those read the `Query`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..glossary import Term, matching_terms
+from ..lexical import stems
+from ..places import Authority, mentioned
+from ..ratings import RatingAsk, rating_ask
+from ..retrieve import Filters
+from .followup import QUESTION_WORDS, YEAR, standalone_query
+
+INTENTS = ("rating", "recurring", "summary", "definition", "change", "yesno", "broad", "fact")
+
+RECURRING = re.compile(
+    r"\b(keeps? (coming|cropping|popping) (back|up)|recurr\w*|again and again|time and again|repeated(ly)?|"
+    r"persist\w*|same (problems?|issues?|weakness\w*|concerns?|criticisms?)|every inspection|"
+    r"across (the |all )?(inspections|reports|years)|raised (before|again|more than once)|come up (again|before)|"
+    r"still (a |an )?(problem|issue|concern|weak\w*))\b",
+    re.IGNORECASE,
+)
+SUMMARY = re.compile(
+    r"^(please |can you |could you )?(summari[sz]e|sum up|give (me |us )?(a |an |the )?(brief |short )?"
+    r"(summary|overview|gist|rundown))\b|\b(summary|overview|gist|main (findings|points)|key (findings|points|messages))"
+    r" (of|from|in)\b|^what (are|were) the (main|key) (findings|points|messages)\b",
+    re.IGNORECASE,
+)
+DEFINITION = re.compile(
+    r"^(?:what|who)(?: is|'s| are|’s) (?:an? |the )?(?P<a>[^?]+?)\s*\??$|"
+    r"^what (?:does|do) (?:an? |the )?(?P<b>[^?]+?) (?:mean|stand for)\s*\??$|"
+    r"^(?:define|definition of|meaning of|explain) (?:an? |the )?(?P<c>[^?]+?)\s*\??$",
+    re.IGNORECASE,
+)
+CHANGE = re.compile(
+    r"\b(chang\w*|over time|since (19|20)\d\d|compared?|comparison|then and now|improved since|"
+    r"trend|progress(ed)? (from|since)|across the years|got (better|worse)|"
+    r"between (19|20)\d\d and|from (19|20)\d\d to)\b",
+    re.IGNORECASE,
+)
+YESNO = re.compile(r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
+BROAD = re.compile(
+    r"^(what|how) (did|do|does|have|has) (the )?(inspectors?|ofsted|reports?|they|the inspection|the council|papers?)"
+    r"( \w+)? (say|said|find|found|think|thought|report|conclude|make of)\b|^tell me about\b|^(give me )?an? overview\b|"
+    r"^how (good|well|strong)\b|^what (is|are) (the )?(strengths|weaknesses|concerns)\b",
+    re.IGNORECASE,
+)
+SINCE = re.compile(r"\b(since|after|from)\s+(?:the\s+)?((?:19|20)\d\d)\b", re.I)
+DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
+PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
+                   r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
+COUNCIL_PAPER = re.compile(r"\b(council papers?|cabinet|committee|councillors were told|scrutiny)\b", re.I)
+INSPECTORS = re.compile(r"\b(inspectors?|ofsted|inspections?)\b", re.I)
+LATEST = re.compile(r"\b(latest|most recent|newest|current|last) (ofsted )?(inspection|report)\b", re.I)
+
+# What a figure question asks for, and what gives one.
+FIGURE_ASKS = (
+    ("money", re.compile(r"\b(how much|budgets?|spend\w*|cost\w*|£|funding levels?|salar\w*|paid|wages?|overspen\w*)\b", re.I)),
+    ("share", re.compile(r"\b(proportion|percentage|per ?cent|what share)\b", re.I)),
+    ("count", re.compile(r"\b(how many|number of|average|in (weeks|days|months))\b", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # as asked, whitespace normalised
+    text: str  # standalone: a follow-up rewritten with its earlier subject
+    history: tuple[str, ...]
+    intent: str
+    given: Filters  # the filters the user chose
+    filters: Filters  # the filters in force: given, or implied by the question, with councils named
+    implied: bool  # whether `filters` narrowed the given ones from the question's own words
+    councils: tuple[Authority, ...]  # held councils the question names
+    terms: tuple[Term, ...]  # glossary terms it names
+    defines: Term | None  # the term a definition question asks about
+    tokens: frozenset[str]  # stemmed content words, less the question's frame and the held councils' names
+    concepts: tuple[tuple[frozenset[str], ...], ...]  # what a sentence must mention, each with its alternatives
+    figure: str | None  # "money", "share", "count" when it asks for a figure
+    rating: RatingAsk | None
+    about_inspectors: bool  # "what did inspectors say": inspection reports are the primary source
+    vector: np.ndarray
+
+    @property
+    def expansion(self) -> list[str]:
+        """Other names of the glossary terms the question names, for the lexical query."""
+        lowered = self.text.lower()
+        out: list[str] = []
+        for term in self.terms:
+            out += [n for n in term.names if n.lower() not in lowered and n not in out]
+        return out
+
+    @property
+    def broad(self) -> bool:
+        return self.intent in ("broad", "summary")
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
+
+
+def concepts_of(text: str, terms: tuple[Term, ...], ignore: frozenset[str]) -> tuple[tuple[frozenset[str], ...], ...]:
+    """What a sentence must mention to match the question, each concept with its alternatives:
+    a glossary term by any of its names, any other word by itself."""
+    out: list[tuple[frozenset[str], ...]] = []
+    covered: set[str] = set()
+    for term in terms:
+        alternatives = tuple(s for s in (stems(name) for name in term.names) if s)
+        if alternatives:
+            out.append(alternatives)
+            for name in term.names:
+                if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, 0 if name in term.acronyms else re.I):
+                    covered |= stems(name)
+    out += [(frozenset({t}),) for t in sorted(stems(text) - covered - ignore)]
+    return tuple(out)
+
+
+def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> tuple[str, Term | None]:
+    if rating is not None:
+        return "rating", None
+    if RECURRING.search(text):
+        return "recurring", None
+    if SUMMARY.search(text):
+        return "summary", None
+    m = DEFINITION.match(text.strip())
+    if m:
+        asked = next(g for g in m.groups() if g)
+        for term in terms:  # the question is the term, not a sentence about it ('what is the LADO's role in...')
+            if any(asked.lower().strip(" .") in (n.lower(), n.lower() + "s") or
+                   re.fullmatch(r"(?:an? |the )?" + re.escape(n) + r"s?", asked.strip(" ."), re.I) for n in term.names):
+                return "definition", term
+    if CHANGE.search(text):
+        return "change", None
+    if YESNO.match(text):
+        return "yesno", None
+    if BROAD.search(text) or len(content_words(text)) <= 2:
+        return "broad", None
+    return "fact", None
+
+
+def implied_filters(text: str, intent: str, reports: list) -> Filters | None:
+    """The reports a question names by date or kind ('the 2024 inspection', 'in November 2010',
+    'the local paper', 'the latest inspection'), as a filter; None when it names none."""
+    chosen: set[str] = set()
+    years = {int(m.group(0)) for m in YEAR.finditer(text) if not DATES_A_COMPARISON.search(text[:m.start()])}
+    if years and intent != "change":
+        chosen |= {r.id for r in reports if years & ({r.year} | {int(y) for y in YEAR.findall(r.about)})}
+    kinds = set()
+    if PRESS.search(text):
+        kinds.add("news article")
+    if COUNCIL_PAPER.search(text):
+        kinds.add("council paper")
+    if kinds:
+        of_kind = {r.id for r in reports if r.kind in kinds}
+        chosen = ((chosen & of_kind) or of_kind) if chosen else of_kind
+    if LATEST.search(text):
+        inspections = sorted((r for r in reports if r.kind == "inspection report" and (not chosen or r.id in chosen)),
+                             key=lambda r: r.date)
+        if inspections:
+            chosen = {inspections[-1].id}
+    return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
+
+
+def analyse(question: str, history: tuple[str, ...], given: Filters, index, held: dict, ignore: frozenset[str],
+            encode) -> Query:
+    """The question as every later stage reads it. `held`: the councils the collection holds;
+    `ignore`: stems no topic is made of (the question frame, the held councils' and publishers' names)."""
+    text = standalone_query(question, history)
+    terms = tuple(matching_terms(text))
+    councils = tuple(c for c in mentioned(text) if c in held)
+    rating = rating_ask(text, list(councils))
+    intent, defines = intent_of(text, terms, rating)
+    filters, implied = given, False
+    # Reports in scope for scoping by date or kind: the councils named, if any.
+    reports = [r for r in index.reports.values() if given.allows(r)]
+    if councils and not given.authorities:
+        filters = replace(filters, authorities=tuple(c.name for c in councils))
+        reports = [r for r in reports if filters.allows(r)]
+    if given == Filters():
+        scope = implied_filters(text, intent, reports)
+        if scope is not None:
+            filters, implied = replace(filters, doc_ids=scope.doc_ids), True
+    since = SINCE.search(text)
+    if intent == "change" and since and filters.year_from is None:
+        filters = replace(filters, year_from=int(since.group(2)))
+    figure = next((name for name, pattern in FIGURE_ASKS if pattern.search(text)), None)
+    return Query(
+        question=question, text=text, history=history, intent=intent, given=given, filters=filters, implied=implied,
+        councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
+        concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
+        about_inspectors=bool(INSPECTORS.search(text)), vector=encode(text),
+    )
