@@ -121,18 +121,32 @@ def run_config(index: Index, config: Config, questions: list[Question], gold_ids
 GOLD_CORPUS_IDS = REPO_ROOT / "evals" / "corpus.txt"
 
 
-def gold_corpus(dest: Path | str, corpus_dir: Path | str | None = None, ids_file: Path | str = GOLD_CORPUS_IDS) -> Path:
-    """A copy of the corpus holding only the reports the gold questions were written over, made
-    with the product's own `remove_report`, so the gold set keeps measuring what it was written for."""
+def gold_ids_file(questions_file: Path | str) -> Path | None:
+    """The reports a question file was written over: the `corpus.txt` beside it (one report id a
+    line, `#` comments), or None when there is none (the file is then scored on the whole corpus)."""
+    beside = Path(questions_file).resolve().parent / "corpus.txt"
+    return beside if beside.is_file() else None
+
+
+def read_ids(ids_file: Path | str) -> list[str]:
+    return [line.strip() for line in Path(ids_file).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def gold_corpus(dest: Path | str, corpus_dir: Path | str | None = None, ids_file: Path | str | None = GOLD_CORPUS_IDS) -> Path:
+    """A copy of the corpus holding only the reports the gold questions were written over (the ids
+    in `ids_file`; all of them when it is None), made with the product's own `remove_report`, so the
+    gold set keeps measuring what it was written for."""
     import shutil
 
     from .add import remove_report
 
     dest = Path(dest)
-    wanted = [line.strip() for line in Path(ids_file).read_text(encoding="utf-8").splitlines()
-              if line.strip() and not line.startswith("#")]
     shutil.copytree(Path(corpus_dir) if corpus_dir else default_corpus_dir(), dest,
                     ignore=shutil.ignore_patterns(".lock"), dirs_exist_ok=True)
+    if ids_file is None:
+        return dest
+    wanted = read_ids(ids_file)
     held = [r.id for r in load_catalogue(dest)]
     missing = sorted(set(wanted) - set(held))
     if missing:
@@ -143,17 +157,22 @@ def gold_corpus(dest: Path | str, corpus_dir: Path | str | None = None, ids_file
     return dest
 
 
-def gold_index(scratch: Path | str, corpus_dir: Path | str | None = None) -> Index:
-    """An index of the gold corpus in `scratch`, reusing the default index's vectors where it has
-    them (then nothing is embedded again: only FAISS and BM25 are rebuilt)."""
+def gold_index(scratch: Path | str, corpus_dir: Path | str | None = None, questions_file: Path | str | None = None,
+               *, seed_index: Path | str | None = None) -> Index:
+    """An index of the gold corpus in `scratch`: the reports of `evals/corpus.txt`, or, given a
+    question file, of the `corpus.txt` beside it (see `gold_ids_file`). It reuses the vectors of
+    `seed_index` (default: the default index) where it has them: then nothing is embedded again,
+    only FAISS and BM25 are rebuilt."""
     import shutil
 
     from .index import default_index_dir
 
     scratch = Path(scratch)
-    corpus = gold_corpus(scratch / "corpus", corpus_dir)
-    if (default_index_dir() / "current").exists():
-        shutil.copytree(default_index_dir(), scratch / "index", symlinks=True)
+    ids_file = GOLD_CORPUS_IDS if questions_file is None else gold_ids_file(questions_file)
+    corpus = gold_corpus(scratch / "corpus", corpus_dir, ids_file)
+    seed = Path(seed_index) if seed_index is not None else default_index_dir()
+    if (seed / "current").exists():
+        shutil.copytree(seed, scratch / "index", symlinks=True)
     build_index(corpus, scratch / "index", progress=False)
     return load_index(scratch / "index", corpus)
 

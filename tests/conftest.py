@@ -1,7 +1,9 @@
 """Shared fixtures: the real corpus, chunked and indexed once per test session.
 
 `index` and its friends hold the five seed reports the gold questions were written over; the
-`councils_*` fixtures hold the whole default corpus plus two other councils' reports."""
+`councils_*` fixtures hold the default corpus's Oxfordshire reports plus two other councils' reports
+(Dorset 2025, Blackpool 2026) added as a user adds them; `councils_gold_index` holds the reports
+the councils gold set (evals/councils/) was written over."""
 
 from __future__ import annotations
 
@@ -102,19 +104,39 @@ BLACKPOOL_2026 = os.path.join(FIXTURES, "50308110.pdf")  # ILACS standard, June 
 
 
 @pytest.fixture(scope="session")
-def councils_corpus(tmp_path_factory, index_dir):
-    """The default corpus plus two other councils' real reports, added as a user adds them, and its
-    index built incrementally from the session index (only the two new reports are embedded)."""
+def oxfordshire_corpus(tmp_path_factory):
+    """A copy of the default corpus holding only its Oxfordshire reports (the five seeds and the 2014
+    and 2018 PDFs), made with the product's own `remove_report`: the default corpus also holds other
+    councils' reports (evals/councils/corpus.txt), which tests add themselves where they need them.
+    Copy it before changing it."""
+    import shutil
+
+    from qa.add import remove_report
+    from qa.corpus import REPO_ROOT
+    from qa.places import same_council
+
+    dest = tmp_path_factory.mktemp("oxfordshire") / "corpus"
+    shutil.copytree(REPO_ROOT / "corpus", dest, ignore=shutil.ignore_patterns(".lock"))
+    for report in load_catalogue(dest):
+        if not same_council(report.authority, "Oxfordshire"):
+            remove_report(report.id, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def councils_corpus(tmp_path_factory, index_dir, oxfordshire_corpus):
+    """The default corpus's Oxfordshire reports plus two other councils' real reports, added as a
+    user adds them, and its index built incrementally from the session index (only the Oxfordshire
+    PDFs and the two new reports are embedded)."""
     import shutil
     from pathlib import Path
 
     from qa.add import add_paths
-    from qa.corpus import REPO_ROOT
     from qa.index import build_index
 
     root = tmp_path_factory.mktemp("councils")
     corpus, index = root / "corpus", root / "index"
-    shutil.copytree(REPO_ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".lock"))  # seeds + 2014, 2018 PDFs
+    shutil.copytree(oxfordshire_corpus, corpus)  # seeds + 2014, 2018 PDFs
     shutil.copytree(index_dir, index, symlinks=True)
     outcomes = add_paths([Path(DORSET_2025), Path(BLACKPOOL_2026)], corpus)
     assert [o.status for o in outcomes] == ["added", "added"], outcomes
@@ -136,3 +158,17 @@ def councils_answerer(councils_index):
     from qa.retrieve import Retriever
 
     return Answerer(Retriever(councils_index))
+
+
+COUNCILS_QUESTIONS = os.path.join(os.path.dirname(__file__), "..", "evals", "councils", "questions.jsonl")
+
+
+@pytest.fixture(scope="session")
+def councils_gold_index(tmp_path_factory):
+    """The reports the councils gold set was written over (evals/councils/corpus.txt), copied out of
+    the default corpus and indexed once for the session, as `reportqa eval` does: the default index's
+    vectors are reused where it has them (after `run.sh`), else the six reports are embedded."""
+    from qa.corpus import REPO_ROOT
+    from qa.harness import gold_index
+
+    return gold_index(tmp_path_factory.mktemp("councils-gold"), REPO_ROOT / "corpus", COUNCILS_QUESTIONS)

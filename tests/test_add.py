@@ -16,12 +16,11 @@ OXFORDSHIRE_2024 = FIXTURES / "50243682.pdf"
 
 
 @pytest.fixture()
-def corpus(tmp_path):
-    """A copy of the default corpus: the five seeds and the Oxfordshire 2014 and 2018 PDFs."""
-    from qa.corpus import REPO_ROOT
-
+def corpus(tmp_path, oxfordshire_corpus):
+    """A copy of the default corpus's Oxfordshire reports: the five seeds and the 2014 and 2018 PDFs
+    (the default corpus also holds Dorset 2025 and Blackpool 2026, which these tests add)."""
     path = tmp_path / "corpus"
-    shutil.copytree(REPO_ROOT / "corpus", path, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(oxfordshire_corpus, path)
     return path
 
 

@@ -14,9 +14,22 @@ SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 ILACS = Path(__file__).resolve().parent.parent.parent / "shared" / "ilacs" / "pdf"
 
 
+OTHER_COUNCILS = {  # the other councils' inspections in the default corpus (evals/councils/corpus.txt): Ofsted's files
+    "leeds-sif-2015": "50004291.pdf",
+    "leeds-ilacs-2018": "50045174.pdf",
+    "leeds-ilacs-2025": "50284438.pdf",
+    "manchester-sif-2017": "50004408.pdf",
+    "dorset-ilacs-2025": "50276411.pdf",
+    "blackpool-ilacs-2026": "50308110.pdf",
+}
+
+
 def test_the_catalogue_describes_the_five_seed_reports_in_order_then_the_oxfordshire_pdfs():
     reports = load_catalogue(CORPUS)
-    assert [r.id for r in reports[5:]] == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018"]
+    assert [r.id for r in reports[5:7]] == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018"]
+    assert [r.id for r in reports[7:]] == list(OTHER_COUNCILS)  # then other councils' inspections
+    assert {r.authority for r in reports[7:]} == {"Leeds", "Manchester", "Dorset", "Blackpool"}
+    assert all(r.kind == "inspection report" and r.framework and r.judgements for r in reports[5:])
     reports = reports[:5]
     assert [r.id for r in reports] == [
         "ofsted-ilacs-2024",
@@ -45,6 +58,9 @@ def test_the_default_corpus_pdfs_are_ofsteds_files_byte_for_byte():
     assert (CORPUS / "oxfordshire-ilacs-2018.pdf").read_bytes() == (ILACS / "50004449.pdf").read_bytes()
     assert by_file["oxfordshire-sif-2014.pdf"].framework == "SIF"
     assert by_file["oxfordshire-ilacs-2018.pdf"].lead_inspector == "Donna Marriott"
+    for doc_id, name in OTHER_COUNCILS.items():
+        assert (CORPUS / f"{doc_id}.pdf").read_bytes() == (ILACS / name).read_bytes(), doc_id
+        assert by_file[f"{doc_id}.pdf"].id == doc_id
 
 
 def test_read_source_returns_the_exact_text():

@@ -12,9 +12,11 @@ import pytest
 
 from qa.answer import Answer, Citation
 from qa.evaluate import TYPES, faithfulness_violations, load_questions, ranking_metrics, resolve_gold
-from qa.harness import CONFIGS, PRODUCT, check_gate, run_config, run_eval, summarise, to_markdown, write_outputs
+from qa.harness import (CONFIGS, PRODUCT, check_gate, gold_ids_file, read_ids, run_config, run_eval, summarise,
+                        to_markdown, write_outputs)
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
+COUNCILS = EVALS / "councils"  # the councils gold set: other councils' reports (issue #10)
 
 
 @pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl"])
@@ -36,6 +38,47 @@ def test_the_gold_set_covers_every_report_and_kind_of_question(index):
     assert covered == set(index.reports)
     dev = {q.question for q in load_questions(EVALS / "dev.jsonl")}
     assert not dev & {q.question for q in questions}, "dev and gold questions are distinct"
+
+
+def test_a_question_files_gold_corpus_is_the_corpus_txt_beside_it(tmp_path):
+    assert gold_ids_file(EVALS / "questions.jsonl") == EVALS / "corpus.txt"
+    assert gold_ids_file(EVALS / "dev.jsonl") == EVALS / "corpus.txt"
+    assert gold_ids_file(COUNCILS / "questions.jsonl") == COUNCILS / "corpus.txt"
+    assert gold_ids_file(tmp_path / "mine.jsonl") is None  # none beside it: the whole corpus
+    assert not set(read_ids(EVALS / "corpus.txt")) & set(read_ids(COUNCILS / "corpus.txt"))
+
+
+@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl"])
+def test_councils_question_files_match_their_corpus(councils_gold_index, name):
+    assert sorted(councils_gold_index.reports) == sorted(read_ids(COUNCILS / "corpus.txt"))
+    questions = load_questions(COUNCILS / name)
+    gold = resolve_gold(questions, councils_gold_index.passages)
+    assert gold.problems == []
+
+
+def test_the_councils_gold_set_covers_every_report_and_kind_of_question(councils_gold_index):
+    questions = load_questions(COUNCILS / "questions.jsonl")
+    dev = load_questions(COUNCILS / "dev.jsonl")
+    assert len(questions) >= 45 and len(dev) >= 12
+    types = Counter(q.type for q in questions)
+    assert set(types) == set(TYPES)
+    assert types["unanswerable"] >= 8 and types["follow-up"] >= 3 and types["change-over-time"] >= 3
+    assert all(n >= 3 for n in types.values()), types
+    gold = resolve_gold(questions, councils_gold_index.passages)
+    by_id = {p.id: p for p in councils_gold_index.passages}
+    covered = {by_id[pid].doc_id for ids in gold.ids.values() for pid in ids}
+    assert covered == set(councils_gold_index.reports)
+    # change over time: at least three questions have gold passages in several inspections of one council
+    spread = [q.id for q in questions if q.type == "change-over-time"
+              and len({by_id[pid].doc_id for pid in gold.ids[q.id]}) >= 2]
+    assert len(spread) >= 3, spread
+    # questions are unique, and dev (the only set to tune on) is disjoint from the test set and the old sets
+    for qs in (questions, dev):
+        assert len({q.question.lower() for q in qs}) == len(qs)
+    assert not {q.question for q in dev} & {q.question for q in questions}, "dev and gold questions are distinct"
+    assert not {q.id for q in dev} & {q.id for q in questions}
+    seeds = {q.question for name in ("questions.jsonl", "dev.jsonl") for q in load_questions(EVALS / name)}
+    assert not seeds & {q.question for q in questions + dev}
 
 
 def test_ranking_metrics_follow_their_definitions():
