@@ -1,8 +1,11 @@
 """The `reportqa` command line: one subcommand per stage of the pipeline.
 
 What it does: parses arguments, calls the core (`qa.corpus`, `qa.chunk`, ...), and prints either
-readable text for a terminal or JSON for scripts. Errors the user can fix (a bad catalogue, an
-unknown report id) are printed as one clear line on stderr with exit status 2, never a traceback.
+readable text for a terminal or JSON for scripts; `search` and `ask` name passages as a reader
+does ("para 37", "improvement point 3") and print absolute links under `--base-url` or
+$REPORTQA_BASE_URL when one is given. Errors the user can fix (a bad catalogue, an unknown report
+id, a malformed base URL) are printed as one clear line on stderr with exit status 2, never a
+traceback.
 
 What it does not do: any parsing, ranking or answering of its own.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
 import sys
 import textwrap
@@ -188,13 +193,79 @@ def cmd_judgements(args) -> int:
     return 0
 
 
-def cmd_search(args) -> int:
-    from .retrieve import Retriever, SearchSettings, citation_name
+BASE_URL_ENV = "REPORTQA_BASE_URL"
 
-    retriever = Retriever(_index(args), SearchSettings(mode=args.mode))
+
+def base_url(args) -> str:
+    """The address the web app is served at, from --base-url or $REPORTQA_BASE_URL ('' for relative
+    links): an absolute http(s) URL with a host, perhaps a path ('https://example.org/reportqa')."""
+    given = getattr(args, "base_url", None)
+    where, value = ("--base-url", given) if given is not None else (BASE_URL_ENV, os.environ.get(BASE_URL_ENV, ""))
+    value = value.strip()
+    if not value:
+        return ""
+    why = _base_url_problem(value)
+    if why:
+        raise UserError(f"{where} must be an absolute http(s) address such as https://reportqa.example.org, "
+                        f"not {value!r}: {why}")
+    return value.rstrip("/")
+
+
+def _base_url_problem(value: str) -> str | None:
+    """Why `value` cannot stand before '/reports/...' in a link, or None."""
+    from urllib.parse import urlsplit
+
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        return "it contains white space or control characters"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        return "its host or port is malformed (a port is a number from 0 to 65535)"
+    if not parts.scheme or "://" not in value:
+        return "it does not start with http:// or https://"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"its scheme is {parts.scheme!r}"
+    if not parts.netloc or not parts.hostname:
+        return "it has no host"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password"
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        return "it has a query or fragment, which the links' own would be joined to"
+    return None
+
+
+def _labels(index, hits) -> dict[str, str]:
+    """Each passage's name for a reader, with its ordinal in its report ("improvement point 3")."""
+    from .labels import report_labels
+
+    return report_labels(p for doc_id in dict.fromkeys(h.passage.doc_id for h in hits) for p in index.passages_of(doc_id))
+
+
+def _hit_json(hit, labels: dict[str, str], base: str, data: dict | None = None) -> dict:
+    """A hit as JSON (or `data`, a citation made from it) named for a reader, its link under `base`."""
+    from .retrieve import citation_name, passage_url
+
+    data = hit.to_dict(labels.get(hit.passage.id)) if data is None else data
+    label = labels.get(hit.passage.id) or data.get("display_label")
+    if label:
+        data["display_label"] = label
+        data["citation"] = citation_name(hit.report, hit.passage, label)
+    data["url"] = passage_url(hit.passage, base)
+    return data
+
+
+def cmd_search(args) -> int:
+    from .retrieve import Retriever, SearchSettings, citation_name, passage_url
+
+    base = base_url(args)
+    index = _index(args)
+    retriever = Retriever(index, SearchSettings(mode=args.mode))
     hits = retriever.search(args.query, k=args.k, filters=_filters(args))
+    labels = _labels(index, hits)
     if args.json:
-        json.dump({"query": args.query, "results": [h.to_dict() for h in hits]}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"query": args.query, "results": [_hit_json(h, labels, base) for h in hits]}, sys.stdout,
+                  ensure_ascii=False, indent=2)
         print()
         return 0
     if not hits:
@@ -202,11 +273,12 @@ def cmd_search(args) -> int:
     width = _width()
     for n, h in enumerate(hits, 1):
         ranks = ", ".join(f"{name} #{rank}" for name, rank in (("dense", h.dense_rank), ("bm25", h.bm25_rank)) if rank)
-        print(_style(f"{n}. {citation_name(h.report, h.passage)}", "1") + f"  ({h.report.kind}, {h.report.date}; {ranks})")
+        name = citation_name(h.report, h.passage, labels.get(h.passage.id))
+        print(_style(f"{n}. {name}", "1") + f"  ({h.report.kind}, {h.report.date}; {ranks})")
         if h.passage.section:
             print(f"   {h.passage.section}")
         print(textwrap.fill(h.passage.text.replace("\n", " "), width, initial_indent="   ", subsequent_indent="   "))
-        print(f"   {h.url}")
+        print(f"   {passage_url(h.passage, base)}")
         print()
     return 0
 
@@ -215,13 +287,22 @@ def cmd_ask(args) -> int:
     from .answer import Answerer, format_answer_text
     from .retrieve import Retriever
 
-    answerer = Answerer(Retriever(_index(args)))
+    base = base_url(args)
+    index = _index(args)
+    answerer = Answerer(Retriever(index))
     answer = answerer.answer(args.question, history=args.history or (), filters=_filters(args))
     if args.json:
-        json.dump(answer.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        data = answer.to_dict()
+        cited = [c.hit for c in answer.citations]
+        labels = _labels(index, cited + list(answer.passages))
+        for item, hit in zip(data["citations"], cited):
+            _hit_json(hit, labels, base, item)
+        for item, hit in zip(data["passages"], answer.passages):
+            _hit_json(hit, labels, base, item)
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print(format_answer_text(answer))
+        print(format_answer_text(answer, base_url=base))
     return 0
 
 
@@ -286,6 +367,12 @@ def cmd_eval(args) -> int:
 
 def _add_index_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+
+
+def _add_base_url_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help=f"print links as absolute addresses under this one, where the web app is served, e.g. "
+                        f"https://reportqa.example.org (default ${BASE_URL_ENV}; '' for relative links)")
 
 
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
@@ -354,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filter_options(p)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_base_url_option(p)
     _add_index_options(p)
     p.set_defaults(func=cmd_search)
 
@@ -363,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an earlier question of the conversation, oldest first (repeatable)")
     _add_filter_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    _add_base_url_option(p)
     _add_index_options(p)
     p.set_defaults(func=cmd_ask)
 

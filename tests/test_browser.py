@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,197 @@ def test_the_content_security_policy_blocks_nothing_the_app_needs(page, server):
     page.wait_for_url("**/reports/ofsted-ilacs-2024?mark=*")
     expect(page.locator(".passage.cited")).to_have_count(1)
     assert refused == []
+
+
+# ------------------------------------------------------------------ the conversation survives "Open in report"
+
+def quiet(page) -> list[str]:
+    """Collects what a user would call noise: console errors, script errors, failed or refused requests."""
+    noise: list[str] = []
+    page.on("console", lambda m: noise.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: noise.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: noise.append(f"failed: {r.url} {r.failure}")
+            if r.failure != "net::ERR_ABORTED" else None)  # aborted: left behind by a navigation, not a failure
+    page.on("response", lambda r: noise.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return noise
+
+
+def source_field(page, name: str) -> str:
+    return page.evaluate("(name) => [...document.querySelectorAll('#source dt')]"
+                         ".find((dt) => dt.textContent === name).nextElementSibling.textContent", name)
+
+
+def test_back_from_the_report_finds_the_conversation_and_a_follow_up_still_uses_it(page, server):
+    noise = quiet(page)
+    page.goto(server + "/")
+    turn = ask(page, "What did inspectors say about care leavers?")
+    before = page.locator(".turn").all_inner_texts()
+    turn.locator("li", has_text="too late").locator(".cite").first.click()
+    expect(page.locator("#source-title")).to_have_text("Ofsted ILACS 2024, para 33")
+    assert source_field(page, "Passage") == "para 33"
+    page.locator("#source .open-report").click()
+    page.wait_for_url("**/reports/ofsted-ilacs-2024?mark=33:*#p33")
+
+    page.go_back()
+    page.wait_for_url(server + "/")
+    expect(page.locator(".turn")).to_have_count(1)
+    assert page.locator(".turn").all_inner_texts() == before  # questions, answers and citations as they were
+    expect(page.locator("#empty")).to_be_hidden()
+    expect(page.locator("#source")).to_be_visible()  # the source that was open, still open
+    expect(page.locator("#source-title")).to_have_text("Ofsted ILACS 2024, para 33")
+    expect(page.locator("#source mark").first).to_contain_text("PAs start direct work with care leavers")
+
+    follow = ask(page, "And when do their PAs start?")
+    expect(follow.locator(".understood")).to_have_text("Understood as: When do care leavers' PAs start?")
+    expect(follow.locator(".answer")).to_contain_text("18th birthdays")
+    page.keyboard.press("Escape")
+    expect(page.locator("#source")).to_be_hidden()
+    expect(page.locator(".turn")).to_have_count(2)
+    assert noise == []
+
+
+def scrolled(page, near: int, timeout: float = 5.0) -> float:
+    """window.scrollY once it is near a value, or when the timeout runs out (wait_for_function would eval,
+    which the Content-Security-Policy refuses)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while True:
+        y = page.evaluate("window.scrollY")
+        if abs(y - near) <= 2 or time.monotonic() > end:
+            return y
+        page.wait_for_timeout(100)
+
+
+def settled(page) -> None:
+    last = None
+    for _ in range(50):
+        y = page.evaluate("window.scrollY")
+        if y == last:
+            return
+        last = y
+        page.wait_for_timeout(200)
+
+
+def test_a_reload_keeps_the_conversation_where_it_was_scrolled_and_new_conversation_forgets_it(page, server):
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(server + "/")
+    ask(page, "What did inspectors say about care leavers?")
+    ask(page, "Did the 2014 action plan on foster carers get done?")
+    page.locator(".filters summary").click()
+    page.select_option("#f-doc", "ofsted-ilacs-2024")
+    settled(page)  # the smooth scroll to the new answer is over
+    page.evaluate("window.scrollTo(0, 500)")
+    assert page.evaluate("window.scrollY") == 500  # the page is long enough to scroll
+    texts = page.locator(".turn").all_inner_texts()
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(2)
+    assert page.locator(".turn").all_inner_texts() == texts
+    assert abs(scrolled(page, 500) - 500) <= 2
+    expect(page.locator("#f-doc")).to_have_value("ofsted-ilacs-2024")  # the filters too
+    expect(page.locator("#source")).to_be_hidden()
+
+    page.locator("#new-chat").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#empty")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(0)
+
+
+def test_open_in_report_in_a_new_tab_leaves_the_chat_untouched(page, server):
+    page.goto(server + "/")
+    turn = ask(page, "Do young people who have left care pay council tax?")
+    turn.locator(".cite").first.click()
+    link = page.locator("#source .open-report")
+    with page.context.expect_page() as opened:
+        link.click(button="middle")
+    report = opened.value
+    report.wait_for_load_state()
+    assert "/reports/ofsted-ilacs-2024?mark=41:" in report.url and report.url.endswith("#p41")
+    expect(report.locator("#p41.cited mark")).to_have_text("Care leavers in Oxfordshire are exempt from council tax.")
+    assert page.url == server + "/"  # the chat stays as it was
+    expect(page.locator(".turn")).to_have_count(1)
+    expect(page.locator("#source")).to_be_visible()
+    report.close()
+
+
+# ------------------------------------------------------------------ a decline is no dead end
+
+def test_a_decline_links_to_the_nearest_passages_in_the_reader(page, server):
+    noise = quiet(page)
+    page.goto(server + "/")
+    turn = ask(page, "What is the weather forecast on Mars?")
+    answer = turn.locator(".answer.abstained")
+    expect(answer.locator(".nearest-title")).to_have_text("Nearest passages in the collection:")
+    links = answer.get_by_role("list", name="Nearest passages in the collection:").get_by_role("link")
+    expect(links).to_have_count(3)
+    names = links.all_inner_texts()
+    assert all(re.fullmatch(r".+, (para|paragraph|unnumbered paragraph|action|summary|improvement point|judgement table|"
+                            r"report facts|point|footnote|table)( [\d.]+)?", n) for n in names), names
+    assert not [n for n in names if re.search(r"\b(s\d+|fn\d+)\b|passage", n)]
+    href = links.first.get_attribute("href")
+    links.first.click()
+    page.wait_for_url("**" + href)
+    target = page.locator(".passage.target")
+    expect(target).to_have_count(1)
+    assert target.get_attribute("id") == href.split("#")[1]
+    expect(target).to_be_in_viewport()
+    page.go_back()
+    expect(page.locator(".turn .answer.abstained .nearest a")).to_have_count(3)  # still there on Back
+    assert noise == []
+
+
+def _declined(passages: list[dict]) -> dict:
+    return {"question": "q", "standalone_query": "q", "answer": "The reports in this collection do not cover this.",
+            "abstained": True, "reason": "", "citations": [], "passages": passages}
+
+
+def test_a_decline_shows_three_nearest_passages_by_their_readers_names_and_as_text_only(page, server):
+    passage = {"id": "ofsted-ilacs-2024#s7", "doc_id": "ofsted-ilacs-2024", "label": "s7", "section": "What needs to improve?",
+               "title": "Inspection", "short_title": "Ofsted ILACS 2024", "date": "2024-03-20", "kind": "inspection report",
+               "display_label": "improvement point 3", "citation": "Ofsted ILACS 2024, improvement point 3",
+               "text": "<b>The work</b> " + "with corporate leaders " * 20, "url": "/reports/ofsted-ilacs-2024#ps7"}
+    crafted = passage | {"citation": "<img src=x onerror=alert(1)>", "url": "javascript:alert(1)"}
+    body = _declined([passage, crafted, passage, passage])
+    page.route("**/api/ask", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(body)))
+    page.goto(server + "/")
+    turn = ask(page, "anything")
+    items = turn.locator(".nearest li")
+    expect(items).to_have_count(3)  # the top three
+    first = items.first.get_by_role("link")
+    expect(first).to_have_text("Ofsted ILACS 2024, improvement point 3")
+    expect(first).to_have_attribute("href", "/reports/ofsted-ilacs-2024#ps7")
+    expect(items.first.locator(".snippet")).to_contain_text("<b>The work</b> with corporate leaders")
+    assert items.first.locator(".snippet").inner_text().endswith("…")  # a long passage is cut at a word
+    expect(items.nth(1).get_by_role("link")).to_have_count(0)  # not a link: the URL is not http(s) or same-origin
+    expect(items.nth(1)).to_contain_text("<img src=x onerror=alert(1)>")  # shown as text, never as HTML
+    expect(turn.locator("img")).to_have_count(0)
+
+
+def test_a_decline_with_no_passage_near_offers_the_reports(page, server):
+    page.route("**/api/ask", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                         body=json.dumps(_declined([]))))
+    page.goto(server + "/")
+    turn = ask(page, "anything")
+    expect(turn.locator(".nearest").get_by_role("link")).to_have_attribute("href", "/reports")
+
+
+# ------------------------------------------------------------------ quiet pages and a favicon
+
+def test_every_page_is_quiet_and_has_an_icon_that_loads(page, server):
+    noise = quiet(page)
+    for path in ("/", "/reports", "/reports/ofsted-ilacs-2024#ps7", "/judgements", "/glossary"):
+        page.goto(server + path)
+        icon = page.evaluate("""async () => {
+            const href = document.querySelector('link[rel=icon]').href;
+            const img = new Image();
+            img.src = href;
+            await img.decode();
+            const legacy = await fetch('/favicon.ico');
+            return {href, width: img.naturalWidth, legacy: legacy.status, type: legacy.headers.get('content-type')};
+        }""")
+        assert icon["href"] == server + "/static/favicon.svg" and icon["width"] > 0, path
+        assert icon["legacy"] == 200 and icon["type"].startswith("image/svg+xml"), path
+        if path.startswith("/reports/"):
+            expect(page.locator("#ps7 .label")).to_have_text("improvement point 3")
+    assert noise == []

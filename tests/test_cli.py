@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def reportqa(*args: str) -> subprocess.CompletedProcess:
@@ -65,3 +69,87 @@ def test_add_then_remove_a_report_updates_the_index_incrementally(tmp_path, inde
     removed = reportqa("--corpus", str(corpus), "remove", "dorset-ilacs-2025", "--index", str(index))
     assert removed.returncode == 0 and "0 to chunk and embed" in removed.stderr
     assert "dorset" not in reportqa("--corpus", str(corpus), "judgements", "--index", str(index)).stdout.lower()
+
+
+# ------------------------------------------------------------------ absolute links (--base-url, $REPORTQA_BASE_URL)
+
+BASE = "https://reportqa.example.org"
+INTERNAL = re.compile(r"\b(s\d+|fn\d+)\b|passage s")
+
+
+def asked(index_dir, seed_corpus, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "REPORTQA_BASE_URL"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "qa.cli", "--corpus", str(seed_corpus), *args, "--index", str(index_dir)],
+                          capture_output=True, text=True, timeout=600, env=environment)
+
+
+def test_search_prints_absolute_links_under_base_url_and_names_passages_as_a_reader_does(index_dir, seed_corpus):
+    result = asked(index_dir, seed_corpus, "search", "What needs to improve?", "--doc", "ofsted-ilacs-2024", "-k", "6",
+                   "--base-url", BASE + "/")
+    assert result.returncode == 0, result.stderr
+    links = re.findall(r"^   (\S+)$", result.stdout, re.M)
+    assert len(links) == 6 and all(re.fullmatch(re.escape(BASE) + r"/reports/ofsted-ilacs-2024#p[\w.-]+", u) for u in links)
+    names = re.findall(r"^\d+\. (.+?)  \(", result.stdout, re.M)
+    assert len(names) == 6 and not [n for n in names if INTERNAL.search(n)], names
+    assert any(re.fullmatch(r"Ofsted ILACS 2024, improvement point [1-4]", n) for n in names), names
+
+
+def test_the_environment_gives_the_base_url_and_an_empty_option_turns_it_off(index_dir, seed_corpus):
+    env = {"REPORTQA_BASE_URL": BASE + "/reportqa"}  # served under a path
+    data = json.loads(asked(index_dir, seed_corpus, "search", "council tax", "-k", "3", "--json", env=env).stdout)
+    assert [r["url"] for r in data["results"]] == [
+        f"{BASE}/reportqa/reports/{r['doc_id']}#p{r['label']}" for r in data["results"]]
+    assert all(r["citation"] == f"{r['short_title']}, {r['display_label']}" for r in data["results"])
+    plain = asked(index_dir, seed_corpus, "search", "council tax", "-k", "3", "--base-url", "", env=env)
+    assert plain.returncode == 0 and "https://" not in plain.stdout
+    assert re.search(r"^   /reports/ofsted-ilacs-2024#p41$", plain.stdout, re.M)
+
+
+def test_ask_prints_its_sources_as_absolute_links(index_dir, seed_corpus):
+    result = asked(index_dir, seed_corpus, "ask", "Do young people who have left care pay council tax?",
+                   env={"REPORTQA_BASE_URL": BASE})
+    assert result.returncode == 0, result.stderr
+    assert "[1] Ofsted ILACS 2024, para 41" in result.stdout
+    assert f"\n    {BASE}/reports/ofsted-ilacs-2024#p41" in result.stdout
+    assert not re.search(r"^\s+/reports/", result.stdout, re.M)  # no link left relative
+    data = json.loads(asked(index_dir, seed_corpus, "ask", "What needs to improve?", "--json",
+                            "--base-url", BASE).stdout)
+    for item in data["citations"] + data["passages"]:
+        assert item["url"] == f"{BASE}/reports/{item['doc_id']}#p{item['label']}"
+        assert item["citation"] == f"{item['short_title']}, {item['display_label']}"
+        assert not INTERNAL.search(item["citation"])
+
+
+@pytest.mark.parametrize("value, why", [
+    ("reportqa.example.org", "it does not start with http:// or https://"),
+    ("//reportqa.example.org", "it does not start with http:// or https://"),
+    ("localhost:8000", "it does not start with http:// or https://"),
+    ("https:reportqa.example.org", "it does not start with http:// or https://"),
+    ("https://", "it has no host"),
+    ("https://:8000/", "it has no host"),
+    ("ftp://reportqa.example.org", "its scheme is 'ftp'"),
+    ("https://reportqa.example.org/?page=1", "it has a query or fragment"),
+    ("https://reportqa.example.org/#top", "it has a query or fragment"),
+    ("https://user:secret@reportqa.example.org", "it holds a user name or password"),
+    ("https://reportqa.example.org:port", "its host or port is malformed"),
+    ("https://reportqa.example.org:99999", "its host or port is malformed"),
+    ("http://[::1", "its host or port is malformed"),
+    ("https://reportqa example.org", "white space"),
+])
+@pytest.mark.parametrize("command", ["search", "ask"])
+def test_a_malformed_base_url_is_refused_with_a_reason_and_status_2(capsys, monkeypatch, command, value, why):
+    from qa import cli
+
+    monkeypatch.setattr(cli, "_index", lambda args: pytest.fail("refused before the index is loaded"))
+    assert cli.main([command, "care leavers", "--base-url", value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"reportqa: error: --base-url must be an absolute http(s) address such as {BASE}, not {value!r}")
+    assert why in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_a_malformed_base_url_in_the_environment_is_named_as_such():
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "search", "care leavers"], capture_output=True, text=True,
+                            timeout=120, env=os.environ | {"REPORTQA_BASE_URL": "reportqa.example.org"})
+    assert result.returncode == 2
+    assert result.stderr == ("reportqa: error: REPORTQA_BASE_URL must be an absolute http(s) address such as "
+                             f"{BASE}, not 'reportqa.example.org': it does not start with http:// or https://\n")

@@ -321,3 +321,146 @@ def test_the_description_comes_from_the_models_that_validate(client):
     assert params["k"]["schema"]["minimum"] == 1 and params["k"]["schema"]["maximum"] == 100
     assert params["doc"]["schema"]["items"]["enum"] and params["doc"]["explode"] is True
     assert "Allow" in spec["paths"]["/api/ask"]["post"]["responses"]["405"]["headers"]
+
+
+# ------------------------------------------------------------------ what a reader sees (issue 10)
+
+INTERNAL = re.compile(r"\b(s\d+|fn\d+)\b|passage s|Passage s")  # the parser's labels, never shown to a reader
+
+
+@pytest.mark.parametrize("passage_id, name", [
+    ("ofsted-ilacs-2024#33", "para 33"),
+    ("ofsted-ilacs-2024#s2", "judgement table"),
+    ("ofsted-ilacs-2024#s7", "improvement point 3"),  # the third of the report's four improvement points
+    ("occ-scrutiny-action-plan-2015#2.1", "action 2.1"),
+    ("press-ofsted-good-2024#s3", "paragraph 3"),  # an article numbers no paragraph: counted
+    ("ofsted-ilacs-2024#s3", "unnumbered paragraph 2"),  # before para 1 of a report that numbers its paragraphs
+])
+def test_a_passage_is_named_as_a_reader_names_it(client, index, passage_id, name):
+    data = client.get("/api/passages/" + quote(passage_id, safe="")).get_json()
+    report = index.reports[data["doc_id"]]
+    assert data["display_label"] == name
+    assert data["citation"] == f"{report.short_title}, {name}"
+    assert data["label"] == passage_id.split("#")[1]  # the anchor keeps the parser's label
+
+
+def test_the_improvement_points_are_counted_in_their_report(index):
+    points = [p.label for p in index.passages_of("ofsted-ilacs-2024") if p.kind == "improvement point"]
+    assert points == ["s5", "s6", "s7", "s8"]  # so s7 above is the third
+
+
+def _named_everywhere(items: list[dict]) -> None:
+    for item in items:
+        assert item["display_label"] and not INTERNAL.search(item["display_label"]), item["id"]
+        assert item["citation"] == f"{item['short_title']}, {item['display_label']}", item["id"]
+
+
+@pytest.mark.parametrize("question", [
+    "What needs to improve?", "What did inspectors say about care leavers?", "What is the weather forecast on Mars?",
+])
+def test_answers_name_every_citation_and_passage_as_a_reader_does(client, question):
+    data = client.post("/api/ask", json={"question": question}).get_json()
+    _named_everywhere(data["citations"])
+    _named_everywhere(data["passages"])
+    assert not INTERNAL.search(data["answer"])
+
+
+def test_searches_name_every_result_as_a_reader_does(client):
+    data = client.get("/api/search?q=" + quote("what needs to improve") + "&k=20").get_json()
+    _named_everywhere(data["results"])
+    assert any(r["display_label"].startswith("improvement point ") for r in data["results"])
+
+
+def test_the_report_reader_shows_readers_names_never_internal_labels(client):
+    html = client.get("/reports/ofsted-ilacs-2024").get_data(as_text=True)
+    shown = re.findall(r'<a class="label[^"]*"[^>]*>([^<]*)</a>', html)
+    named = re.findall(r'aria-label="([^"]*)"', html) + re.findall(r'title="([^"]*)"', html)
+    assert shown and not [s for s in shown + named if INTERNAL.search(s)]
+    assert re.search(r'<section id="ps7"[^>]*aria-label="Improvement point 3"', html)
+    assert re.search(r'<a class="label name" href="#ps7"[^>]*>improvement point 3</a>', html)
+    assert re.search(r'<a class="label" href="#p37" aria-label="para 37"[^>]*>37</a>', html)  # the printed number
+    assert re.search(r'<a class="label name" href="#ps2"[^>]*>judgement table</a>', html)
+    plan = client.get("/reports/occ-scrutiny-action-plan-2015").get_data(as_text=True)
+    assert re.search(r'<a class="label" href="#p2.1" aria-label="action 2.1"[^>]*>2.1</a>', plan)
+
+
+# ------------------------------------------------------------------ quoted sentences: the core's spans
+
+def test_quote_spans_are_the_spans_the_core_gives_passed_through(app, index, monkeypatch):
+    """The web layer does not split sentences: whatever spans a citation carries are what it marks."""
+    from qa.retrieve import Hit
+
+    passage = index.passages[index.by_id["ofsted-ilacs-2024#41"]]
+    hit = Hit(passage, index.reports[passage.doc_id], 1.0, 1, 1)
+    spans = [[3, 9], [20, 31]]  # not sentences at all: nothing may re-split or "correct" them
+
+    class Core:  # an answer as the core hands it over (`Answer.to_dict()`, `Citation.to_dict()` with spans)
+        citations = [type("Citation", (), {"hit": hit})()]
+        passages = [hit]
+
+        def to_dict(self):
+            citation = {"n": 1, "quote": "whatever the core quoted", "spans": [list(s) for s in spans]}
+            citation |= {k: v for k, v in hit.to_dict().items() if k not in ("score", "dense_rank", "bm25_rank")}
+            return {"question": "q", "standalone_query": "q", "answer": "A [1]", "abstained": False, "reason": "",
+                    "citations": [citation], "passages": [hit.to_dict()]}
+
+    monkeypatch.setattr(app.extensions["reportqa"]["answerer"], "answer", lambda *a, **k: Core())
+    data = app.test_client().post("/api/ask", json={"question": "anything"}).get_json()
+    c = data["citations"][0]
+    assert c["quote_spans"] == spans and "spans" not in c
+    assert c["report_url"] == "/reports/ofsted-ilacs-2024?mark=41:3-9,20-31#p41"
+    assert c["display_label"] == "para 41" and c["citation"] == "Ofsted ILACS 2024, para 41"
+
+
+def test_quote_spans_of_real_answers_mark_exactly_the_quoted_sentences(client):
+    for question in ("What did inspectors say about care leavers?", "What needs to improve?"):
+        data = client.post("/api/ask", json={"question": question}).get_json()
+        assert data["citations"], question
+        for c in data["citations"]:
+            spans = c["quote_spans"]
+            assert spans, (question, c["id"])
+            assert all(0 <= s < e <= len(c["text"]) for s, e in spans)
+            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "in order, not overlapping"
+            marked = [" ".join(c["text"][s:e].split()) for s, e in spans]
+            quoted = " ".join(c["quote"].split())
+            assert all(m and m in quoted for m in marked), (c["id"], marked, quoted)
+            mark = ",".join(f"{s}-{e}" for s, e in spans)
+            assert c["report_url"] == f"/reports/{c['doc_id']}?mark={c['label']}:{mark}#p{c['label']}"
+            page = client.get(c["report_url"].split("#")[0]).get_data(as_text=True)
+            assert page.count("<mark>") == len(spans)
+
+
+# ------------------------------------------------------------------ a decline is no dead end
+
+def test_a_decline_carries_the_nearest_passages_as_links_into_the_report_reader(client):
+    data = client.post("/api/ask", json={"question": "What is the weather forecast on Mars?"}).get_json()
+    assert data["abstained"] is True and data["citations"] == []
+    nearest = data["passages"][:3]
+    assert len(nearest) == 3
+    for p in nearest:
+        assert p["url"] == f"/reports/{p['doc_id']}#p{p['label']}"
+        page = client.get(p["url"].split("#")[0])
+        assert page.status_code == 200 and f'id="p{p["label"]}"' in page.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ favicon
+
+def test_the_favicon_is_served_and_every_page_links_it(client):
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).lstrip().startswith("<svg")
+    legacy = client.get("/favicon.ico")  # where browsers and crawlers look without a <link>
+    assert legacy.status_code == 200 and legacy.mimetype == "image/svg+xml" and legacy.get_data() == icon.get_data()
+    for key, value in SECURITY_HEADERS.items():
+        assert legacy.headers[key] == value
+    for path in ("/", "/reports", "/reports/ofsted-ilacs-2024", "/judgements", "/glossary", "/reports/nope"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html, path
+
+
+def test_the_description_names_the_readers_label_of_every_passage(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    for name in ("Hit", "Citation"):
+        assert "display_label" in schemas[name]["required"], name
+    passage = client.get("/api/openapi.json").get_json()["paths"]["/api/passages/{id}"]["get"]
+    assert "display_label" in passage["responses"]["200"]["content"]["application/json"]["schema"]["required"]

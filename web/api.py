@@ -1,8 +1,10 @@
 """The JSON API: `/api/ask`, `/api/search`, `/api/passages/<id>`, `/api/reports`, `/healthz`.
 
 What it does: validates each request against its endpoint's model (`web.models`), calls the core
-with the validated values, and shapes the answer as JSON. `/api/ask` and `/api/search` can be
-rate-limited per client (`web.limits`).
+with the validated values, and shapes the answer as JSON: every passage named as a reader names it
+(`display_label`, and in `citation`: "para 37", "improvement point 3"), every citation with the
+spans of its quoted sentences (from the core, not re-split here) and a link that opens its report
+with them marked. `/api/ask` and `/api/search` can be rate-limited per client (`web.limits`).
 
 What it does not do: retrieve or answer itself (that is `qa`), or describe itself (that is
 `web.openapi`, from the same models).
@@ -13,8 +15,8 @@ from __future__ import annotations
 from flask import Flask, abort, g, jsonify, request
 
 from qa.answer import Answer, standalone_query
+from qa.labels import passage_label
 from qa.retrieve import citation_name, passage_url
-from qa.sentences import quoted, split_sentences
 
 from .models import BadRequest, parse_json_body, query_values, validate
 from .openapi import openapi
@@ -44,8 +46,8 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
             abort(404, description=f"no passage with id {passage_id!r}")
         p = index.passages[row]
         r = index.reports[p.doc_id]
-        return jsonify(p.to_dict() | {"passage_kind": p.kind, "title": r.title, "short_title": r.short_title, "date": r.date, "kind": r.kind,
-                                      "citation": citation_name(r, p), "url": passage_url(p)})
+        return jsonify(named(p.to_dict() | {"passage_kind": p.kind, "title": r.title, "short_title": r.short_title,
+                                            "date": r.date, "kind": r.kind, "url": passage_url(p)}, p, r, g.snap.labels))
 
     @app.get("/api/search")
     @limit
@@ -57,7 +59,7 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
         if _backwards(params.year_from, params.year_to):
             return jsonify(query=params.q, results=[])
         hits = snap.retriever.search(params.q, k=params.k, filters=filters)
-        return jsonify(query=params.q, results=[h.to_dict() for h in hits])
+        return jsonify(query=params.q, results=[h.to_dict(snap.labels.get(h.passage.id)) for h in hits])
 
     @app.post("/api/ask")
     @limit
@@ -73,9 +75,12 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
         answer = snap.answerer.answer(body.question, history=body.history, filters=filters)
         data = answer.to_dict()
         for citation, c in zip(data["citations"], answer.citations):
-            spans = _quote_spans(c.hit.passage.text, c.quote)
+            spans = [(int(s), int(e)) for s, e in citation.pop("spans", [])]  # the quoted sentences, from the core
             citation["quote_spans"] = [list(span) for span in spans]
             citation["report_url"] = report_link(c.hit.passage, spans)
+            named(citation, c.hit.passage, c.hit.report, snap.labels)
+        for item, hit in zip(data["passages"], answer.passages):
+            named(item, hit.passage, hit.report, snap.labels)
         return jsonify(data)
 
     @app.get("/api/openapi.json")
@@ -98,22 +103,16 @@ def _empty_range(question: str, history: list[str], year_from: int, year_to: int
 
 def report_link(passage, spans: list[tuple[int, int]]) -> str:
     """The passage inside its report, its quoted sentences marked."""
+    if not spans:
+        return passage_url(passage)
     mark = ",".join(f"{s}-{e}" for s, e in spans)
     return f"/reports/{passage.doc_id}?mark={passage.label}:{mark}#p{passage.label}"
 
 
-def _quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
-    """Where each quoted sentence stands in the passage text (quotes are verbatim sentences)."""
-    spans = []
-    wanted = set()
-    for s in split_sentences(quote):
-        wanted.add(" ".join(s.text.split()))
-    for s in split_sentences(text):
-        shown = quoted(s.text)
-        if " ".join(shown.split()) in wanted or " ".join(s.text.split()) in wanted:
-            spans.append((s.end - len(shown), s.end))
-    if not spans:  # a judgement-table row is a line, not a sentence
-        at = text.find(quote)
-        if at >= 0:
-            spans.append((at, at + len(quote)))
-    return spans
+def named(data: dict, passage, report, labels: dict[str, str]) -> dict:
+    """`data` (a passage's JSON) with the passage's name for a reader: `display_label` ("para 37",
+    "improvement point 3": the ordinal from its report's passages) and the `citation` made with it."""
+    label = labels.get(passage.id) or passage_label(passage)
+    data["display_label"] = label
+    data["citation"] = citation_name(report, passage, label)
+    return data

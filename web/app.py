@@ -1,7 +1,8 @@
 """The web layer: a Flask app that translates HTTP into calls on the `qa` core.
 
-What it does: serves the chat page, the report pages (each passage anchored `#p<label>`, the
-cited sentences highlighted when opened from a citation) and the JSON API (`web.api`). The index
+What it does: serves the chat page, the report pages (each passage anchored `#p<label>` and shown
+with its name for a reader, "37" or "improvement point 3", the cited sentences highlighted when
+opened from a citation), the favicon (also at `/favicon.ico`) and the JSON API (`web.api`). The index
 and model are shared read-only by all request threads; a newly published index is picked up
 without a restart (`web.live`). Every API error is JSON `{"error": ...}` with its status (a 405
 with its `Allow` header, a 429 with `Retry-After`); pages get a plain error page; no traceback
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from qa.glossary import load_glossary
 from qa.index import Index, ensure_index
+from qa.labels import passage_label
 from qa.retrieve import QueryError
 
 from .api import register_api
@@ -40,6 +42,7 @@ EXAMPLES = (
 )
 log = logging.getLogger("reportqa.web")
 HERE = Path(__file__).resolve().parent
+_PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)*")  # a paragraph or action number the report prints: 37, 2.1
 
 
 def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None,
@@ -118,11 +121,20 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
         if report is None:
             abort(404, description=f"no report with id {doc_id!r}")
         marks = _parse_marks(request.args.get("mark", ""))
+        labels = g.snap.labels
         rows = []
         for p in index.passages_of(doc_id):
             spans = marks.get(p.label, [])
-            rows.append({"p": p, "html": _marked(p.text, spans), "cited": p.label in marks})
+            name = labels.get(p.id) or passage_label(p)
+            number = p.label if _PRINTED_NUMBER.fullmatch(p.label) else None  # as the report prints it
+            rows.append({"p": p, "html": _marked(p.text, spans), "cited": p.label in marks, "name": name,
+                         "number": number})
         return render_template("report.html", report=report, rows=rows, cited=next(iter(marks), None))
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """The icon where browsers and crawlers look for it without a <link> (an SVG, as the pages link)."""
+        return app.send_static_file("favicon.svg")
 
     @app.get("/glossary")
     def glossary_page():

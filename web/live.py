@@ -1,7 +1,8 @@
 """The index a running server answers from, replaced without a restart when a new one is published.
 
-What it does: holds one `Snapshot` (index, retriever, answerer, the catalogue and the request
-models made for it) and hands it to each request, which uses that one snapshot from start to end.
+What it does: holds one `Snapshot` (index, retriever, answerer, the catalogue, each passage's name
+for a reader and the request models made for it) and hands it to each request, which uses that
+one snapshot from start to end.
 At most once a second, on a request, it reads the target of the `current` link (one readlink);
 when a rebuild has re-pointed it, a background thread loads the new build and then replaces the
 reference in one assignment. Requests never wait for a load and never see half of one; a build
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from qa.answer import Answerer
 from qa.index import Index, load_index
+from qa.labels import report_labels
 from qa.retrieve import Retriever
 
 from .models import models
@@ -38,6 +40,7 @@ class Snapshot:
     reports: list = field(default_factory=list)  # newest first
     counts: dict = field(default_factory=dict)  # passages per report id
     loaded_at: str = ""
+    labels: dict = field(default_factory=dict)  # passage id -> its name for a reader ("improvement point 3")
 
     @classmethod
     def of(cls, index: Index) -> "Snapshot":
@@ -46,7 +49,8 @@ class Snapshot:
         counts = {r.id: 0 for r in reports}
         for p in index.passages:
             counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
-        return cls(index, retriever, Answerer(retriever), reports, counts, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        return cls(index, retriever, Answerer(retriever), reports, counts, time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                   report_labels(index.passages))
 
     @property
     def build(self) -> str:

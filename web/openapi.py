@@ -16,23 +16,31 @@ from .models import MAX_QUESTION
 
 REF = "#/components/schemas/{model}"
 _STR = {"type": "string"}
-_HIT_FIELDS = ("id", "doc_id", "label", "section", "title", "short_title", "date", "kind", "citation", "text", "url")
+_HIT_FIELDS = ("id", "doc_id", "label", "display_label", "section", "title", "short_title", "date", "kind", "citation",
+               "text", "url")
+_DESCRIBED = {
+    "label": {"type": "string", "description": "the passage's label in its report's anchors (#p<label>): '37', 's2'"},
+    "display_label": {"type": "string", "description": "the passage as a reader names it: 'para 37', 'action 2.1', "
+                                                       "'summary', 'judgement table', 'improvement point 3'"},
+    "citation": {"type": "string", "description": "report and passage: 'Ofsted ILACS 2024, para 37'"},
+}
 HIT = {"type": "object", "required": list(_HIT_FIELDS),
-       "properties": {k: _STR for k in _HIT_FIELDS} | {
+       "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED | {
            "score": {"type": "number"}, "dense_rank": {"type": ["integer", "null"]},
            "bm25_rank": {"type": ["integer", "null"]}}}
 CITATION = {"type": "object", "required": ["n", "quote", "quote_spans", "report_url", *_HIT_FIELDS],
-            "properties": {k: _STR for k in _HIT_FIELDS} | {
+            "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED | {
                 "n": {"type": "integer"}, "quote": _STR, "report_url": _STR,
-                "quote_spans": {"type": "array", "items": {
-                    "type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}}}}
+                "quote_spans": {"type": "array", "description": "[start, end] of each quoted sentence in `text`",
+                                "items": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                          "minItems": 2, "maxItems": 2}}}}
 ANSWER = {"type": "object", "required": ["question", "standalone_query", "answer", "abstained", "reason",
                                          "citations", "passages"],
           "properties": {"question": _STR, "standalone_query": _STR, "answer": _STR, "abstained": {"type": "boolean"},
                          "reason": _STR, "citations": {"type": "array", "items": {"$ref": REF.format(model="Citation")}},
                          "passages": {"type": "array", "items": {"$ref": REF.format(model="Hit")}}}}
-PASSAGE = {"type": "object", "required": ["id", "doc_id", "label", "text", "citation", "url"],
-           "properties": {k: _STR for k in _HIT_FIELDS}}
+PASSAGE = {"type": "object", "required": ["id", "doc_id", "label", "display_label", "text", "citation", "url"],
+           "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED}
 REPORTS = {"type": "object", "required": ["reports"], "properties": {"reports": {"type": "array", "items": {
     "type": "object", "required": ["id", "title", "kind", "date", "passages", "url"],
     "properties": {"id": _STR, "title": _STR, "kind": _STR, "date": _STR, "passages": {"type": "integer"},
