@@ -348,8 +348,8 @@ def cmd_eval(args) -> int:
     if not questions.is_file():
         raise UserError(f"no question file at {questions}")
     scratch = tempfile.TemporaryDirectory()
-    # by default, score on the reports the gold set was written over (evals/corpus.txt)
-    index = gold_index(scratch.name, args.corpus) if args.index is None else _index(args)
+    # by default, score on the reports the gold set was written over (the corpus.txt beside the question file)
+    index = gold_index(scratch.name, args.corpus, questions) if args.index is None else _index(args)
     try:
         result = run_eval(questions, index, progress=lambda m: print(f"reportqa: {m}", file=sys.stderr))
     except ValueError as exc:

@@ -135,6 +135,10 @@ class Answerer:
         for group in groups:
             for section in group.sections:
                 section.items = [p for p in section.items if p.key not in shown_keys and p.row not in shown_rows]
+        if direct and not any(section.items for group in groups for section in group.sections):
+            # One passage answers it all: shown under its report's lead, so the reader sees whose words they are.
+            report = direct[0].hit.report
+            groups, direct = [Group(report, [Section(None, direct)], kinds._note(report, direct, query))], []
         intro = ""
         if query.intent == "definition" and query.defines is not None:
             term = query.defines
