@@ -100,9 +100,10 @@ def test_filters_limit_the_answer_to_one_report(page, server):
     page.locator(".filters summary").click()
     page.select_option("#f-doc", "occ-scrutiny-action-plan-2015")
     turn = ask(page, "What happened about foster carers?")
-    leads = turn.locator(".answer h3.lead")
-    expect(leads).to_have_count(1)
-    expect(leads.first).to_contain_text("Scrutiny action plan 2015")
+    sources = turn.locator(".sources .source-link")
+    expect(sources.first).to_be_visible()
+    assert all(s.startswith("Scrutiny action plan 2015, action ") for s in sources.all_inner_texts())
+    expect(turn.locator(".answer h3.lead", has_not_text="Scrutiny action plan 2015")).to_have_count(0)
 
 
 def test_copy_answer_with_sources(browser, server):
@@ -368,3 +369,21 @@ def test_every_page_is_quiet_and_has_an_icon_that_loads(page, server):
         if path.startswith("/reports/"):
             expect(page.locator("#ps7 .label")).to_have_text("improvement point 3")
     assert noise == []
+
+
+def test_an_answer_is_shown_as_said_then_grouped_by_report(page, server):
+    """The direct answer and any introduction are said as they are, cited; each report's group has its
+    lead as a heading, its sub-headings, and its points as a list."""
+    body = _answer_citing("/reports/ofsted-ilacs-2024?mark=41:0-41#p41") | {"answer": "\n".join([
+        "Evidence from 2 reports, 2011 to 2024, oldest first:", "",
+        "Care leavers are exempt from council tax. [1]", "",
+        "Oxfordshire County Council: Ofsted ILACS 2024 — inspection report, 2024", "Strengths:",
+        "- Care leavers are exempt from council tax. [1]", "Concerns:", "- Care leavers are exempt from council tax. [1]"])}
+    page.route("**/api/ask", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(body)))
+    page.goto(server + "/")
+    answer = ask(page, "anything").locator(".answer")
+    expect(answer.locator("p", has_text="Evidence from 2 reports")).to_have_count(1)
+    expect(answer.locator("p", has_text="exempt from council tax").locator(".cite")).to_have_count(1)
+    expect(answer.locator("h3.lead")).to_have_text(["Oxfordshire County Council: Ofsted ILACS 2024 — inspection report, 2024"])
+    expect(answer.locator("h4:not(.sources-title)")).to_have_text(["Strengths", "Concerns"])
+    expect(answer.locator("li .cite")).to_have_count(2)

@@ -91,24 +91,26 @@
     if (answer.standalone_query && answer.standalone_query !== answer.question) {
       wrap.append(el("p", { class: "understood muted" }, "Understood as: " + answer.standalone_query));
     }
-    const groups = answer.answer.split(/\n\s*\n/);
-    for (const group of groups) {
+    // Blocks are separated by a blank line. A block of one line is said as it is (the direct answer,
+    // an introduction, a decline); a longer block is a report's group: its first line the lead (no
+    // marker), then its points ("- ... [n]"), perhaps under short headings ("Concerns:").
+    const blocks = answer.answer.split(/\n\s*\n/).filter((b) => b.trim());
+    for (const block of blocks) {
+      const lines = block.split("\n");
+      const grouped = lines.length > 1 && !answer.abstained;
       const section = el("section", { class: "group" });
       let list = null;
-      group.split("\n").forEach((line, i) => {
+      lines.forEach((line, i) => {
+        const cited = /\[\d+\]/.test(line);
         if (line.startsWith("- ")) {
           if (!list) { list = el("ul"); section.append(list); }
           list.append(el("li", {}, markedLine(line.slice(2), answer, turn)));
-        } else if (i === 0 && !answer.abstained) {
-          section.append(el("h3", { class: "lead" }, line));
-          list = null;
-        } else if (/^(Judgement|Strengths|Concerns):$/.test(line)) {
-          section.append(el("h4", {}, line.slice(0, -1)));
-          list = null;
-        } else {
-          section.append(el("p", {}, markedLine(line, answer, turn)));
-          list = null;
+          return;
         }
+        list = null;
+        if (grouped && i === 0 && !cited) section.append(el("h3", { class: "lead" }, line));
+        else if (grouped && !cited && line.length <= 60 && /:$/.test(line)) section.append(el("h4", {}, line.slice(0, -1)));
+        else section.append(el("p", {}, markedLine(line, answer, turn)));
       });
       wrap.append(section);
     }
