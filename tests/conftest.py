@@ -98,9 +98,7 @@ def client(app):
     return app.test_client()
 
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "pdf")
-DORSET_2025 = os.path.join(FIXTURES, "50276411.pdf")  # ILACS short, March 2025
-BLACKPOOL_2026 = os.path.join(FIXTURES, "50308110.pdf")  # ILACS standard, June 2026, no overall effectiveness
+from pdfs import BLACKPOOL_2026, DORSET_2025  # noqa: E402  (the tests folder is on the path)
 
 
 @pytest.fixture(scope="session")

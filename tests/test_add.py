@@ -10,9 +10,9 @@ import pytest
 from qa.add import add_paths, remove_report
 from qa.corpus import CatalogueError, load_catalogue
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
-DORSET = FIXTURES / "50276411.pdf"
-OXFORDSHIRE_2024 = FIXTURES / "50243682.pdf"
+from pdfs import BLACKPOOL_2026, DORSET_2025, FIXTURES, HTML_AS_PDF, OXFORDSHIRE_2024
+
+DORSET = DORSET_2025
 
 
 @pytest.fixture()
@@ -69,16 +69,16 @@ def test_bad_files_are_refused_by_name_and_reason_and_the_rest_still_go_in(corpu
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
     before = snapshot(corpus)
-    outcomes = add_paths([FIXTURES / "50004178.pdf", truncated, FIXTURES / "encrypted.pdf", FIXTURES / "scanned.pdf",
+    outcomes = add_paths([HTML_AS_PDF, truncated, FIXTURES / "encrypted.pdf", FIXTURES / "scanned.pdf",
                           empty, tmp_path / "missing.pdf", DORSET], corpus)
     status = {Path(o.path).name: (o.status, o.detail) for o in outcomes}
-    assert status["50004178.pdf"] == ("refused", "an HTML page saved with a .pdf name, not a PDF (download the report again)")
+    assert status[HTML_AS_PDF.name] == ("refused", "an HTML page saved with a .pdf name, not a PDF (download the report again)")
     assert status["truncated.pdf"][1].startswith("truncated PDF")
     assert status["encrypted.pdf"][1].startswith("encrypted PDF")
     assert status["scanned.pdf"][1].startswith("no text layer")
     assert status["empty.pdf"] == ("refused", "empty file")
     assert status["missing.pdf"] == ("refused", "no such file or folder")
-    assert status["50276411.pdf"][0] == "added"
+    assert status[DORSET.name][0] == "added"
     after = snapshot(corpus)
     assert {k: v for k, v in after.items() if k in before and k != "catalogue.toml"} == {
         k: v for k, v in before.items() if k != "catalogue.toml"}
@@ -89,7 +89,7 @@ def test_a_folder_adds_every_report_file_under_it(corpus, tmp_path):
     folder = tmp_path / "downloads" / "nested"
     folder.mkdir(parents=True)
     shutil.copyfile(DORSET, folder / "a.pdf")
-    shutil.copyfile(FIXTURES / "50308110.pdf", folder / "b.pdf")
+    shutil.copyfile(BLACKPOOL_2026, folder / "b.pdf")
     (folder / "notes.docx").write_bytes(b"not a report")
     outcomes = add_paths([tmp_path / "downloads"], corpus)
     assert sorted(o.doc_id for o in outcomes) == ["blackpool-ilacs-2026", "dorset-ilacs-2025"]

@@ -53,8 +53,9 @@ def test_add_then_remove_a_report_updates_the_index_incrementally(tmp_path, inde
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(seed_corpus, corpus)
     shutil.copytree(index_dir, index, symlinks=True)
-    fixtures = Path(__file__).parent / "fixtures" / "pdf"
-    added = reportqa("--corpus", str(corpus), "add", str(fixtures / "50276411.pdf"), str(fixtures / "50004178.pdf"),
+    from pdfs import DORSET_2025, HTML_AS_PDF
+
+    added = reportqa("--corpus", str(corpus), "add", str(DORSET_2025), str(HTML_AS_PDF),
                      "--index", str(index))
     assert added.returncode == 1  # one file was refused: a script can tell
     assert "] added    " in added.stdout and "dorset-ilacs-2025" in added.stdout

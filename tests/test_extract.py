@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from qa.chunk.extract import PAGE_BREAK, UnreadableReport, pdf_text, pdf_text_from_bytes
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
-DORSET = FIXTURES / "50276411.pdf"
+from pdfs import DORSET_2025, FIXTURES, HTML_AS_PDF
+
+DORSET = DORSET_2025
 
 
 def test_a_report_comes_back_page_by_page_with_pdfium_marks_normalised():
@@ -32,7 +32,7 @@ def test_the_same_bytes_always_give_the_same_text(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "make, reason",
     [
-        (lambda tmp: (FIXTURES / "50004178.pdf").read_bytes(), "an HTML page saved with a .pdf name"),
+        (lambda tmp: (HTML_AS_PDF).read_bytes(), "an HTML page saved with a .pdf name"),
         (lambda tmp: DORSET.read_bytes()[: DORSET.stat().st_size // 2], "truncated PDF"),
         (lambda tmp: (FIXTURES / "encrypted.pdf").read_bytes(), "encrypted PDF"),
         (lambda tmp: (FIXTURES / "scanned.pdf").read_bytes(), "no text layer"),

@@ -13,9 +13,10 @@ import pytest
 from qa.chunk.extract import UnreadableReport, pdf_text
 from qa.chunk.facts import Judgement, ReportFacts, parse_dates, read_facts
 
+from pdfs import BLACKPOOL_2026, DORSET_2025, HTML_AS_PDF, MANCHESTER_2017, OXFORDSHIRE_2024
+
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "pdf"
-SHARED = Path("/work/shared/ilacs/pdf")
+SHARED = ROOT.parent / "shared" / "ilacs" / "pdf"
 
 OI = "outstanding"
 GOOD = "good"
@@ -47,7 +48,7 @@ def grades(report: ReportFacts) -> list[tuple[str, str]]:
 
 
 def test_oxfordshire_2024_standard_inspection():
-    report = facts(FIXTURES / "50243682.pdf")
+    report = facts(OXFORDSHIRE_2024)
     assert report == ReportFacts(
         authority="Oxfordshire",
         framework="ILACS standard",  # two weeks on site: 12 to 23 February
@@ -66,7 +67,7 @@ def test_oxfordshire_2024_standard_inspection():
 
 
 def test_dorset_2025_short_inspection():
-    report = facts(FIXTURES / "50276411.pdf")
+    report = facts(DORSET_2025)
     assert (report.authority, report.framework) == ("Dorset", "ILACS short")  # one week: 17 to 21 March
     assert (report.inspection_start, report.inspection_end) == ("2025-03-17", "2025-03-21")
     assert report.lead_inspector == "Sarah Canto"
@@ -77,7 +78,7 @@ def test_dorset_2025_short_inspection():
 
 
 def test_blackpool_2026_after_the_reform_has_four_judgements_and_no_overall_effectiveness():
-    report = facts(FIXTURES / "50308110.pdf")
+    report = facts(BLACKPOOL_2026)
     assert (report.authority, report.framework, report.lead_inspector) == (
         "Blackpool", "ILACS standard", "Margaret Burke")
     assert (report.inspection_start, report.inspection_end) == ("2026-06-08", "2026-06-19")
@@ -123,7 +124,7 @@ def test_oxfordshire_2014_sif_with_the_lscb_review():
 
 
 def test_manchester_2017_sif_reinspection_has_no_lscb_judgement():
-    report = facts(FIXTURES / "50004408.pdf")
+    report = facts(MANCHESTER_2017)
     assert (report.authority, report.framework) == ("Manchester", "SIF")  # "Manchester City Council"
     assert (report.inspection_start, report.inspection_end) == ("2017-10-09", "2017-11-02")
     assert (report.published, report.lead_inspector) == ("2017-12-21", "Brenda McLaughlin")
@@ -139,7 +140,7 @@ def test_manchester_2017_sif_reinspection_has_no_lscb_judgement():
 
 def test_an_html_page_saved_as_pdf_is_refused_before_any_facts_are_read():
     with pytest.raises(UnreadableReport, match="HTML"):
-        pdf_text(FIXTURES / "50004178.pdf")
+        pdf_text(HTML_AS_PDF)
 
 
 def test_text_that_is_not_a_report_gives_no_facts_rather_than_guesses():

@@ -17,14 +17,15 @@ from qa.chunk import chunk_report, chunk_text
 from qa.chunk.extract import UnreadableReport, pdf_text
 from qa.corpus import Report, load_catalogue
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+from pdfs import BLACKPOOL_2026, DORSET_2025, MANCHESTER_2017, OXFORDSHIRE_2024
+
 CORPUS = Path(__file__).parent.parent / "corpus"
 SHARED = Path(__file__).parent.parent.parent / "shared" / "ilacs" / "pdf"
 PDFS = {
-    "oxfordshire-2024": FIXTURES / "50243682.pdf",
-    "dorset-2025": FIXTURES / "50276411.pdf",
-    "blackpool-2026": FIXTURES / "50308110.pdf",
-    "manchester-2017": FIXTURES / "50004408.pdf",
+    "oxfordshire-2024": OXFORDSHIRE_2024,
+    "dorset-2025": DORSET_2025,
+    "blackpool-2026": BLACKPOOL_2026,
+    "manchester-2017": MANCHESTER_2017,
     "oxfordshire-2014": CORPUS / "oxfordshire-sif-2014.pdf",
     "oxfordshire-2018": CORPUS / "oxfordshire-ilacs-2018.pdf",
 }
