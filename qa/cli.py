@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import textwrap
@@ -24,6 +23,7 @@ from pathlib import Path
 from .corpus import CatalogueError, Report, load_catalogue
 from .evaluate import QuestionFileError
 from .index import IndexProblem
+from .links import base_url_problem, hit_json, reader_labels
 from .retrieve import QueryError
 
 
@@ -204,55 +204,11 @@ def base_url(args) -> str:
     value = value.strip()
     if not value:
         return ""
-    why = _base_url_problem(value)
+    why = base_url_problem(value)
     if why:
         raise UserError(f"{where} must be an absolute http(s) address such as https://reportqa.example.org, "
                         f"not {value!r}: {why}")
     return value.rstrip("/")
-
-
-def _base_url_problem(value: str) -> str | None:
-    """Why `value` cannot stand before '/reports/...' in a link, or None."""
-    from urllib.parse import urlsplit
-
-    if re.search(r"[\s\x00-\x1f\x7f]", value):
-        return "it contains white space or control characters"
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises on a port that is not a number from 0 to 65535)
-    except ValueError:
-        return "its host or port is malformed (a port is a number from 0 to 65535)"
-    if not parts.scheme or "://" not in value:
-        return "it does not start with http:// or https://"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"its scheme is {parts.scheme!r}"
-    if not parts.netloc or not parts.hostname:
-        return "it has no host"
-    if parts.username is not None or parts.password is not None:
-        return "it holds a user name or password"
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        return "it has a query or fragment, which the links' own would be joined to"
-    return None
-
-
-def _labels(index, hits) -> dict[str, str]:
-    """Each passage's name for a reader, with its ordinal in its report ("improvement point 3")."""
-    from .labels import report_labels
-
-    return report_labels(p for doc_id in dict.fromkeys(h.passage.doc_id for h in hits) for p in index.passages_of(doc_id))
-
-
-def _hit_json(hit, labels: dict[str, str], base: str, data: dict | None = None) -> dict:
-    """A hit as JSON (or `data`, a citation made from it) named for a reader, its link under `base`."""
-    from .retrieve import citation_name, passage_url
-
-    data = hit.to_dict(labels.get(hit.passage.id)) if data is None else data
-    label = labels.get(hit.passage.id) or data.get("display_label")
-    if label:
-        data["display_label"] = label
-        data["citation"] = citation_name(hit.report, hit.passage, label)
-    data["url"] = passage_url(hit.passage, base)
-    return data
 
 
 def cmd_search(args) -> int:
@@ -262,9 +218,9 @@ def cmd_search(args) -> int:
     index = _index(args)
     retriever = Retriever(index, SearchSettings(mode=args.mode))
     hits = retriever.search(args.query, k=args.k, filters=_filters(args))
-    labels = _labels(index, hits)
+    labels = reader_labels(index, hits)
     if args.json:
-        json.dump({"query": args.query, "results": [_hit_json(h, labels, base) for h in hits]}, sys.stdout,
+        json.dump({"query": args.query, "results": [hit_json(h, labels, base) for h in hits]}, sys.stdout,
                   ensure_ascii=False, indent=2)
         print()
         return 0
@@ -294,11 +250,11 @@ def cmd_ask(args) -> int:
     if args.json:
         data = answer.to_dict()
         cited = [c.hit for c in answer.citations]
-        labels = _labels(index, cited + list(answer.passages))
+        labels = reader_labels(index, cited + list(answer.passages))
         for item, hit in zip(data["citations"], cited):
-            _hit_json(hit, labels, base, item)
+            hit_json(hit, labels, base, item)
         for item, hit in zip(data["passages"], answer.passages):
-            _hit_json(hit, labels, base, item)
+            hit_json(hit, labels, base, item)
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:

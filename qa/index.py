@@ -25,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .builds import CURRENT, new_build, publish
 from .chunk import Passage, chunk_report
 from .embed import MODEL_PACKAGE
 from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue, report_digest
 from .sentences import split_sentences
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
-CURRENT = "current"
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy")
 
@@ -342,9 +342,7 @@ def build_index(
     sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)]).astype(np.float32)
     bm25 = _bm25([bm25_text(p, reports[p.doc_id]) for p in passages])
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
-    build.mkdir()
+    build = new_build(index_dir)
     try:
         faiss.write_index(_faiss_index(unit_vectors, settings.index_type), str(build / "units.faiss"))
         np.save(build / "units.npy", unit_rows)
@@ -381,45 +379,11 @@ def build_index(
             "files": {name: (build / name).stat().st_size for name in FILES if name != "manifest.json"},
         }
         (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        _publish(index_dir, build)
+        publish(index_dir, build)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
     return build
-
-
-def _publish(index_dir: Path, build: Path) -> None:
-    """Point `current` at the new build in one atomic rename, then remove older builds."""
-    link = index_dir / CURRENT
-    tmp = index_dir / f".{CURRENT}-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(build.name)
-    os.replace(tmp, link)
-    for old in index_dir.glob("build-*"):
-        if old != build and not _in_progress(old):
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _in_progress(build: Path) -> bool:
-    """Whether another live process is still writing this build (its pid is in the folder name);
-    a build whose process died (killed mid-write) is an orphan and goes on the next publish."""
-    if (build / "manifest.json").exists():
-        return False
-    parts = build.name.split("-")
-    try:
-        pid = int(parts[2])
-    except (IndexError, ValueError):
-        return time.time() - build.stat().st_mtime < 3600  # a name without a pid: keep it an hour
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def load_index(

@@ -49,11 +49,11 @@ def own_index(index_dir, tmp_path):
 def publish_copy(index_dir, name: str):
     """What `reportqa index` does at its end: a new build folder, the `current` link swapped to it
     atomically, the older builds deleted (the one the server loaded among them)."""
-    from qa.index import _publish
+    from qa.builds import publish
 
     build = (index_dir / "current").resolve()
     shutil.copytree(build, index_dir / name)
-    _publish(index_dir, index_dir / name)
+    publish(index_dir, index_dir / name)
     assert not build.exists()
 
 
