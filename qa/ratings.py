@@ -30,7 +30,7 @@ RATING_WORDS = re.compile(RATING.pattern[:-3] + r"|judge?ments?|outstanding|inad
 _GRADE = re.compile(r"\b(outstanding|good|requires? improvement|inadequate)\b", re.I)
 _WHICH = re.compile(r"\b(which|what|how many|list|all)\b.{0,30}\b(councils?|authorities|las?|local authorities)\b", re.I)
 _CHANGE = re.compile(r"\b(changed?|since|over time|history|trend|improved|declined|compared? with (?:its|their) )\b", re.I)
-_SINCE = re.compile(r"\b(since|from|after)\s+(?:the\s+)?((?:19|20)\d\d)\b", re.I)
+SINCE = re.compile(r"\b(since|from|after)\s+(?:the\s+)?((?:19|20)\d\d)\b", re.I)
 _UNTIL = re.compile(r"\b(until|before|up to|to)\s+((?:19|20)\d\d)\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _RELATIVE_YEAR = re.compile(r"\b(this|last|previous) year\b", re.I)
@@ -73,7 +73,7 @@ def rating_ask(query: str, councils: list[Authority], today: date | None = None)
     areas = tuple(key for key, pattern in AREAS if pattern.search(query))
     if grade and not areas:
         areas = ("overall_effectiveness",)
-    since, until = _SINCE.search(query), _UNTIL.search(query)
+    since, until = SINCE.search(query), _UNTIL.search(query)
     years = [int(y) for y in _YEAR.findall(query)]
     relative = _RELATIVE_YEAR.search(query)
     if relative:  # "this year", "last year": of today's calendar

@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from ..lexical import stems
-from ..ratings import matching_rows, no_match, table_line
+from ..ratings import matching_rows, no_match
 from ..retrieve import Filters, Hit, QueryError, Retriever, require_text
 from . import kinds
 from .compose import Group, Section, Writer, answer_from, decline, named, render
@@ -115,7 +115,7 @@ class Answerer:
         self.last_best_score = best.score
         if best.score < self.settings.min_relevance:
             return decline(query, shown, "The reports in this collection do not cover this.")
-        if query.intent == "broad" or query.intent == "summary":
+        if query.broad:
             direct, groups = kinds.broad(query, scored, hits[:depth], self.index, self.settings)
         elif query.intent == "definition":
             direct, groups = kinds.definition(query, scored, self.settings)
@@ -178,16 +178,9 @@ class Answerer:
         for row in rows:
             if row.passage_id is None:
                 continue
-            table = self.index.by_id[row.passage_id]
-            passage = self.index.passages[table]
             report = self.index.reports[row.doc_id]
             grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
-            items = []
-            for g in grades:
-                line = table_line(passage.text, g.name)
-                if line:
-                    start = passage.text.index(line)
-                    items.append(Picked(Hit(passage, report, 0.0, None, None), table, start, start + len(line), 1.0, line))
+            items = [p for g in grades if (p := kinds.table_row(self.index, report, g.name)) is not None]
             if items:
                 when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
                 groups.append(Group(report, [Section(None, items)],

@@ -16,7 +16,6 @@ What it does not do: choose sentences (`qa.answer.select`, `qa.answer.kinds`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..corpus import Report
@@ -24,9 +23,8 @@ from ..places import normalise
 from ..retrieve import Hit
 from ..sentences import quoted
 from .model import Answer, Citation, Picked
+from .select import GRADE_LINE
 
-GRADES = ("outstanding", "good", "requires improvement to be good", "requires improvement", "inadequate")
-_GRADE_END = re.compile(r":\s*(" + "|".join(GRADES) + r")\s*$", re.I)
 
 
 def named(report: Report, lead: str) -> str:
@@ -39,7 +37,7 @@ def report_lead(report: Report) -> str:
 
 
 def section_grade(section: str) -> str | None:
-    m = _GRADE_END.search(section or "")
+    m = GRADE_LINE.search(section or "")
     return m.group(1).lower() if m else None
 
 
@@ -166,9 +164,6 @@ def format_answer_text(answer: Answer, base_url: str = "") -> str:
     """The answer, then its numbered sources (or, for a decline, the nearest passages), for a terminal."""
     from ..retrieve import citation_name, passage_url
 
-    def url(hit: Hit) -> str:
-        return passage_url(hit.passage, base_url)
-
     out = [answer.answer]
     if answer.standalone_query != answer.question:
         out.insert(0, f"(understood as: {answer.standalone_query})\n")
@@ -179,9 +174,9 @@ def format_answer_text(answer: Answer, base_url: str = "") -> str:
             out.append(f"[{c.n}] {citation_name(h.report, h.passage)} — {h.report.kind}, {h.report.date}"
                        + (f" — {h.passage.section}" if h.passage.section else ""))
             out.append(f"    “{c.quote}”")
-            out.append(f"    {url(h)}")
+            out.append(f"    {passage_url(h.passage, base_url)}")
     elif answer.abstained and answer.passages:
         out.append("\nNearest passages:")
         for h in answer.passages[:3]:
-            out.append(f"- {citation_name(h.report, h.passage)}: {url(h)}")
+            out.append(f"- {citation_name(h.report, h.passage)}: {passage_url(h.passage, base_url)}")
     return "\n".join(out)

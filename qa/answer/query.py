@@ -24,7 +24,7 @@ import numpy as np
 from ..glossary import Term, matching_terms
 from ..lexical import stems
 from ..places import Authority, mentioned
-from ..ratings import RatingAsk, rating_ask
+from ..ratings import RATING, SINCE, RatingAsk, rating_ask
 from ..retrieve import Filters
 from .followup import QUESTION_WORDS, YEAR, standalone_query
 
@@ -62,7 +62,6 @@ BROAD = re.compile(
     r"^how (good|well|strong)\b|^what (is|are) (the )?(strengths|weaknesses|concerns)\b",
     re.IGNORECASE,
 )
-SINCE = re.compile(r"\b(since|after|from)\s+(?:the\s+)?((?:19|20)\d\d)\b", re.I)
 DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
 PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
                    r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
@@ -94,6 +93,7 @@ class Query:
     concepts: tuple[tuple[frozenset[str], ...], ...]  # what a sentence must mention, each with its alternatives
     figure: str | None  # "money", "share", "count" when it asks for a figure
     rating: RatingAsk | None
+    asks_grade: bool  # names a grade or a judgement: judgement-table rows answer it best
     about_inspectors: bool  # "what did inspectors say": inspection reports are the primary source
     vector: np.ndarray
 
@@ -203,6 +203,6 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, index, held
     return Query(
         question=question, text=text, history=history, intent=intent, given=given, filters=filters, implied=implied,
         councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
-        concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
+        concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating, asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), vector=encode(text),
     )

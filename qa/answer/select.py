@@ -102,7 +102,6 @@ def gives_figure(text: str, query: Query) -> bool:
 def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettings) -> list[Picked]:
     """Every point-worthy sentence of the hits, scored against the question."""
     out: list[Picked] = []
-    rating = query.intent == "rating" or bool(re.search(r"\b(rat(ed|ing)|grade|judge?ment)", query.text, re.I))
     section_stems: dict[str, frozenset[str]] = {}
     for hit in hits:
         passage = hit.passage
@@ -123,7 +122,7 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
             score = 0.5 * float(sim) + 0.5 * hit.dense_score + settings.lexical_weight * min(lexical, 1.0)
             if query.broad and k == 0:
                 score += settings.topic_sentence_bonus
-            if rating and GRADE_LINE.search(text):
+            if query.asks_grade and GRADE_LINE.search(text):
                 score += settings.grade_line_bonus  # in a rating question a grade is the answer
             if query.figure and not gives_figure(text, query):
                 score -= settings.figure_penalty
