@@ -32,7 +32,14 @@ from .sentences import split_sentences
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 CURRENT = "current"
-INDEX_TYPES = ("flat", "hnsw", "ivf")
+INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
+# `auto` picks exact search up to this many embedding units and HNSW above it: measured by
+# evals/bench.py, exact search at 50k units takes about as long as the rest of a question's search,
+# while HNSW keeps recall@10 >= 0.95 against exact at every size measured (README, Performance).
+HNSW_THRESHOLD = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 128
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy")
 
 
@@ -52,13 +59,17 @@ class IndexStale(IndexProblem):
     pass
 
 
+class EncoderMissing(IndexMissing):
+    """The ONNX query encoder is not cached here and torch is not installed to make it."""
+
+
 class ShrunkReport(IndexProblem):
     """A changed report lost most of its text; the message names it and the override."""
 
 
 @dataclass(frozen=True)
 class BuildSettings:
-    index_type: str = "flat"  # flat (exact), hnsw or ivf (approximate, for large corpora)
+    index_type: str = "auto"  # flat (exact), hnsw or ivf (approximate), or auto: flat up to HNSW_THRESHOLD units
     context: bool = True  # embed each passage with its report, year and section heading
     window_tokens: int = 200  # word pieces of passage text per window for passages over the limit
 
@@ -158,24 +169,44 @@ def embedding_units(passages: list[Passage], reports: dict[str, Report], setting
     return units
 
 
-def _faiss_index(vectors: np.ndarray, index_type: str):
+def resolve_index_type(index_type: str, units: int) -> str:
+    if index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    if index_type == "auto":
+        return "hnsw" if units > HNSW_THRESHOLD else "flat"
+    return index_type
+
+
+def faiss_index(vectors: np.ndarray, index_type: str):
+    """A FAISS index of unit vectors (inner product = cosine): exact, HNSW or IVF."""
     import faiss
 
     dim = vectors.shape[1]
+    index_type = resolve_index_type(index_type, len(vectors))
     if index_type == "flat":
         index = faiss.IndexFlatIP(dim)
     elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 128
-    elif index_type == "ivf":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
         nlist = max(1, min(int(np.sqrt(len(vectors))), len(vectors) // 39 or 1))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors)
         index.nprobe = max(1, nlist // 4)
-    else:
-        raise ValueError(f"unknown index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
     index.add(vectors)
     return index
+
+
+def faiss_description(index) -> dict:
+    """What the manifest records of a FAISS index: its type and search parameters."""
+    import faiss
+
+    if isinstance(index, faiss.IndexHNSW):
+        return {"type": "hnsw", "M": HNSW_M, "efConstruction": int(index.hnsw.efConstruction), "efSearch": int(index.hnsw.efSearch)}
+    if isinstance(index, faiss.IndexIVF):
+        return {"type": "ivf", "nlist": int(index.nlist), "nprobe": int(index.nprobe)}
+    return {"type": "flat"}
 
 
 def _bm25(texts: list[str]):
@@ -190,7 +221,7 @@ def _bm25(texts: list[str]):
 
 def _versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
-    for name in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "tiktoken", "numpy", MODEL_PACKAGE):
+    for name in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "tokenizers", "tiktoken", "numpy", MODEL_PACKAGE):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -234,8 +265,9 @@ def _refuse_shrunk(published: Index, chunked: dict[str, list[Passage]], reports:
         )
 
 
-def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
-    """The published build, if its vectors can be reused: same format, model, code and settings."""
+def _reusable(previous: Index | None, settings: BuildSettings, encoder: str) -> Index | None:
+    """The published build, if its vectors can be reused: same format, model, encoder, code and
+    settings (the index type aside: FAISS is rebuilt over the whole each time)."""
     from .embed import model_hash
 
     if previous is None:
@@ -244,7 +276,8 @@ def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
     same = (
         m.get("pipeline_sha256") == pipeline_hash()
         and m.get("model_sha256") == model_hash()
-        and m.get("settings") == asdict(settings)
+        and m.get("encoder") == encoder
+        and {**m.get("settings", {}), "index_type": None} == {**asdict(settings), "index_type": None}
         and isinstance(m.get("report_sha256"), dict)
     )
     return previous if same else None
@@ -266,18 +299,23 @@ def _part_from(previous: Index, lo: int, hi: int) -> _Part:
 
 
 def _new_parts(reports: list[Report], passages: dict[str, list[Passage]], all_reports: dict[str, Report],
-               settings: BuildSettings, progress: bool | None) -> list[_Part]:
-    """Embed the given reports' passages, in one batch of units and one of sentences."""
+               settings: BuildSettings, progress: bool | None, encoder: str, device: str) -> list[_Part]:
+    """Embed the given reports' passages, in one batch of units and one of sentences (a sentence
+    that occurs more than once, as Ofsted's stock phrases do across reports, is embedded once)."""
     from .embed import encode
 
     chunked = [passages[r.id] for r in reports]
     units = [embedding_units(ps, all_reports, settings) for ps in chunked]
     spans = [[(row, s.start, s.end) for row, p in enumerate(ps) for s in split_sentences(p.text)] for ps in chunked]
-    def vectors(texts: list[str]) -> np.ndarray:
-        return encode(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
 
-    unit_vectors = vectors([t for us in units for _, t in us])
-    sentence_vectors = vectors([ps[row].text[a:b] for ps, ss in zip(chunked, spans) for row, a, b in ss])
+    def vectors(texts: list[str], label: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        distinct, where = np.unique(np.array(texts, dtype=object), return_inverse=True)
+        return encode(list(distinct), progress=progress, encoder=encoder, device=device, label=label)[where.reshape(-1)]
+
+    unit_vectors = vectors([t for us in units for _, t in us], "passages")
+    sentence_vectors = vectors([ps[row].text[a:b] for ps, ss in zip(chunked, spans) for row, a, b in ss], "sentences")
     parts, u, v = [], 0, 0
     for ps, us, ss in zip(chunked, units, spans):
         parts.append(_Part(
@@ -299,19 +337,29 @@ def build_index(
     progress: bool | None = None,
     incremental: bool = True,
     allow_shrink: bool = False,
+    device: str = "auto",
+    encoder: str | None = None,
     log=lambda message: None,
 ) -> Path:
     """Build the index and publish it as `index_dir/current`; returns the build folder.
 
     Incremental: the passages and vectors of every report whose file and catalogue entry are
     unchanged since the published build are reused; only new or changed reports are chunked and
-    embedded. FAISS and BM25 are rebuilt over the whole, which takes seconds."""
+    embedded. FAISS and BM25 are rebuilt over the whole, which takes seconds.
+
+    Passages and sentences are embedded by `encoder` (default: torch on a CUDA GPU when `device`
+    is auto or cuda and one is present, else the int8 ONNX encoder); the ONNX query encoder is
+    exported here too, where torch is installed, so answering questions later needs no torch."""
     import faiss
 
-    from .embed import MODEL_NAME, model_hash
+    from .embed import ENCODERS, MODEL_NAME, build_encoder, ensure_onnx, model_hash, query_encoder, resolve_device
 
     if settings.index_type not in INDEX_TYPES:
         raise ValueError(f"unknown index type {settings.index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    device = resolve_device(device)
+    encoder = encoder or build_encoder(device)
+    if encoder not in ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     started = time.time()
@@ -320,14 +368,16 @@ def build_index(
     reports = {r.id: r for r in catalogue}
     digests = {r.id: report_digest(r, corpus_dir) for r in catalogue}
     published = _published(index_dir)
-    previous = _reusable(published, settings) if incremental else None
+    previous = _reusable(published, settings, encoder) if incremental else None
     kept = {d for d, sha in digests.items() if previous and previous.manifest["report_sha256"].get(d) == sha}
     fresh = [r for r in catalogue if r.id not in kept]
     log(f"reportqa: {len(kept)} report(s) unchanged, {len(fresh)} to chunk and embed")
     chunked = {r.id: chunk_report(r, corpus_dir).passages for r in fresh}
     if published is not None and not allow_shrink:
         _refuse_shrunk(published, chunked, reports)
-    made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress)))
+    for name in {encoder, query_encoder()} - {"torch"}:
+        ensure_onnx(name, log=log)
+    made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress, encoder, device)))
     parts = [_part_from(previous, *previous.report_rows.get(r.id, (0, 0))) if r.id in kept else made[r.id]
              for r in catalogue]
 
@@ -345,7 +395,8 @@ def build_index(
     build = index_dir / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6}"
     build.mkdir()
     try:
-        faiss.write_index(_faiss_index(unit_vectors, settings.index_type), str(build / "units.faiss"))
+        vector_index = faiss_index(unit_vectors, settings.index_type)
+        faiss.write_index(vector_index, str(build / "units.faiss"))
         np.save(build / "units.npy", unit_rows)
         np.save(build / "unit_vectors.npy", unit_vectors)
         np.save(build / "sentences.npy", sentence_vectors)
@@ -374,6 +425,11 @@ def build_index(
             "sentences": len(spans),
             "embedded_reports": len(fresh),
             "settings": asdict(settings),
+            "index_type": faiss_description(vector_index)["type"],
+            "faiss": faiss_description(vector_index),
+            "encoder": encoder,
+            "query_encoder": query_encoder(),
+            "device": device,
             "versions": _versions(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": round(time.time() - started, 2),

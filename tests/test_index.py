@@ -36,7 +36,9 @@ def test_the_manifest_records_model_corpus_counts_and_versions(index, seed_corpu
     assert (m["reports"], m["passages"]) == (5, 133)
     assert m["units"] > m["passages"]  # long passages have several windows
     assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
-    assert m["built_at"] and m["settings"]["index_type"] == "flat"
+    assert m["built_at"] and m["settings"]["index_type"] == "auto"
+    assert m["index_type"] == "flat" and m["faiss"] == {"type": "flat"}  # auto: 138 units are far below the HNSW threshold
+    assert m["encoder"] == "onnx-int8" and m["device"] in ("cpu", "cuda")
 
 
 def test_a_loaded_index_holds_exactly_the_chunked_passages(index, chunked):
@@ -169,6 +171,28 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
     loaded = load_index(tmp_path)
     assert loaded.manifest["settings"]["index_type"] == "hnsw"
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
+
+
+def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(index_dir, seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+    from qa.retrieve import Retriever
+
+    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)  # the seeds have 138 units
+    said: list[str] = []
+    build_index(seed_corpus, tmp_path / "index", progress=False, log=said.append)
+    assert said[0] == "reportqa: 5 report(s) unchanged, 0 to chunk and embed"  # a new index type re-embeds nothing
+    loaded = load_index(tmp_path / "index", seed_corpus)
+    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == qa.index.HNSW_EF_SEARCH
+    hits = Retriever(loaded).search("foster carers", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
+    assert hits and {h.passage.doc_id for h in hits} == {"occ-scrutiny-action-plan-2015"}
+    exact = Retriever(load_index(index_dir, seed_corpus)).search("foster carers", k=5)
+    assert [h.passage.id for h in Retriever(loaded).search("foster carers", k=5)] == [h.passage.id for h in exact]
+
+
+def test_an_unknown_index_type_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="choose one of auto, flat, hnsw, ivf"):
+        build_index(index_dir=tmp_path, settings=BuildSettings(index_type="lsh"), progress=False)
 
 
 def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
