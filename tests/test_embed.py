@@ -78,7 +78,7 @@ def test_the_model_hash_is_remembered_and_still_right(tmp_path, monkeypatch):
     embed.model_hash.cache_clear()
     try:
         first = embed.model_hash()
-        assert json.loads((tmp_path / "model-sha256.json").read_text())["sha256"] == first
+        assert json.loads((tmp_path / "reportqa" / "model-sha256.json").read_text())["sha256"] == first
         embed.model_hash.cache_clear()
         assert embed.model_hash() == first
     finally:

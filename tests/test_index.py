@@ -190,6 +190,53 @@ def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(i
     assert [h.passage.id for h in Retriever(loaded).search("foster carers", k=5)] == [h.passage.id for h in exact]
 
 
+@pytest.fixture()
+def hnsw_index(index_dir, seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)
+    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
+    build_index(seed_corpus, tmp_path / "index", progress=False)
+    return load_index(tmp_path / "index", seed_corpus)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.5, 1.0])
+def test_searching_units_with_a_filter_on_hnsw_finds_what_exact_search_finds(hnsw_index, index, share):
+    from qa.embed import encode_query
+
+    assert hnsw_index.manifest["index_type"] == "hnsw"
+    rng = np.random.default_rng(7)
+    units = np.flatnonzero(rng.random(hnsw_index.faiss.ntotal) < share) if share < 1 else None
+    for question in ("foster carers", "care leavers and their personal advisers", "council tax"):
+        q = encode_query(question)
+        exact_scores, exact = index.search_units(q, 10, units)
+        scores, found = hnsw_index.search_units(q, 10, units)
+        assert len(set(found) & set(exact)) >= 9  # recall@10 >= 0.9 on a 138-unit graph
+        assert units is None or set(found) <= set(units)
+        assert np.all(np.diff(scores) <= 1e-6)
+
+
+def test_adding_a_report_to_an_hnsw_index_grows_the_graph_and_rebuilds_nothing(seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+    from qa.add import remove_report
+    from qa.retrieve import Retriever
+
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 50)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    full_catalogue = (corpus / "catalogue.toml").read_text(encoding="utf-8")
+    remove_report("occ-scrutiny-action-plan-2015", corpus, delete_file=False)  # the last report
+    build_index(corpus, tmp_path / "index", progress=False)
+    (corpus / "catalogue.toml").write_text(full_catalogue, encoding="utf-8")
+    said: list[str] = []
+    build_index(corpus, tmp_path / "index", progress=False, log=said.append)
+    grown = load_index(tmp_path / "index", corpus)
+    assert said[0] == "reportqa: 4 report(s) unchanged, 1 to chunk and embed"
+    assert said[1].startswith("reportqa: HNSW graph of ") and grown.manifest["index_type"] == "hnsw"
+    hits = Retriever(grown).search("foster carers action plan", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
+    assert hits and all(h.passage.doc_id == "occ-scrutiny-action-plan-2015" for h in hits)
+
+
 def test_an_unknown_index_type_is_refused(tmp_path):
     with pytest.raises(ValueError, match="choose one of auto, flat, hnsw, ivf"):
         build_index(index_dir=tmp_path, settings=BuildSettings(index_type="lsh"), progress=False)
