@@ -321,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_options(p)
     p.add_argument("--index-type", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
                    help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora; "
-                        "auto (default) is flat up to 50,000 embedding units, hnsw above")
+                        "auto (default) is flat up to 20,000 embedding units, hnsw above")
     _add_device_option(p)
     p.add_argument("--no-context", action="store_true", help="embed passages without report and section context")
     p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")

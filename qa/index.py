@@ -33,13 +33,14 @@ from .sentences import split_sentences
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 CURRENT = "current"
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
-# `auto` picks exact search up to this many embedding units and HNSW above it: measured by
-# evals/bench.py, exact search at 50k units takes about as long as the rest of a question's search,
-# while HNSW keeps recall@10 >= 0.95 against exact at every size measured (README, Performance).
-HNSW_THRESHOLD = 50_000
+# `auto` picks exact search up to this many embedding units and HNSW above it. Measured on 2 busy
+# cores (evals/bench.py): exact search of the top 10 takes 1.3 ms at 10k units, 15 ms at 100k and
+# 141 ms at 1M; HNSW 0.2 ms at 100k and 3 to 5 ms at 1M, with recall@10 >= 0.95 against exact
+# when efSearch grows with the index (ef_search below). At 20k exact search costs about 3 ms.
+HNSW_THRESHOLD = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 128  # at 10k units and below; more above (ef_search)
 FILTER_EXACT_SHARE = 0.2  # Index.search_units: filters allowing at most this share of units are searched exactly
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy")
 
@@ -212,6 +213,13 @@ def resolve_index_type(index_type: str, units: int) -> str:
     return index_type
 
 
+def ef_search(units: int) -> int:
+    """HNSW's candidate list for an index of this many units: recall@10 against exact search falls
+    as the graph grows at a fixed efSearch (on the benchmark's vectors, 0.958 at 10k with 128, 0.66
+    at 1M), so it grows with the size: 128 at 10k, about 530 at 100k, 2,200 at 1M (recall 0.96)."""
+    return int(min(4096, max(HNSW_EF_SEARCH, HNSW_EF_SEARCH * (units / 10_000) ** 0.62)))
+
+
 def faiss_index(vectors: np.ndarray, index_type: str):
     """A FAISS index of unit vectors (inner product = cosine): exact, HNSW or IVF."""
     import faiss
@@ -223,7 +231,7 @@ def faiss_index(vectors: np.ndarray, index_type: str):
     elif index_type == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.hnsw.efSearch = ef_search(len(vectors))
     else:
         nlist = max(1, min(int(np.sqrt(len(vectors))), len(vectors) // 39 or 1))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -249,9 +257,9 @@ def _grown(published: "Index | None", unit_vectors: np.ndarray, index_type: str)
         return None
     if not np.array_equal(np.asarray(published.unit_vectors), unit_vectors[:n]):
         return None
-    old.hnsw.efSearch = HNSW_EF_SEARCH
     if len(unit_vectors) > n:
         old.add(unit_vectors[n:])
+    old.hnsw.efSearch = ef_search(old.ntotal)
     return old
 
 

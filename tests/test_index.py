@@ -23,6 +23,7 @@ from qa.index import (
     load_index,
 )
 from qa.index import BuildSettings
+import qa.index as qa_index
 from qa.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -38,6 +39,7 @@ def test_the_manifest_records_model_corpus_counts_and_versions(index, seed_corpu
     assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
     assert m["built_at"] and m["settings"]["index_type"] == "auto"
     assert m["index_type"] == "flat" and m["faiss"] == {"type": "flat"}  # auto: 138 units are far below the HNSW threshold
+    assert [qa_index.ef_search(n) for n in (138, 10_000, 100_000, 1_000_000, 10**8)] == [128, 128, 533, 2224, 4096]
     assert m["encoder"] == "onnx-int8" and m["device"] in ("cpu", "cuda")
 
 
@@ -183,7 +185,7 @@ def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(i
     build_index(seed_corpus, tmp_path / "index", progress=False, log=said.append)
     assert said[0] == "reportqa: 5 report(s) unchanged, 0 to chunk and embed"  # a new index type re-embeds nothing
     loaded = load_index(tmp_path / "index", seed_corpus)
-    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == qa.index.HNSW_EF_SEARCH
+    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == qa.index.ef_search(138) == 128
     hits = Retriever(loaded).search("foster carers", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
     assert hits and {h.passage.doc_id for h in hits} == {"occ-scrutiny-action-plan-2015"}
     exact = Retriever(load_index(index_dir, seed_corpus)).search("foster carers", k=5)
