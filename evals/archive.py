@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 # Page furniture as it reads in a passage; the same patterns as tests/test_ofsted.py.
 FURNITURE = [
     re.compile(r"Inspection of [\w ,&’']+ local authority children’s services\s*\d", re.I),

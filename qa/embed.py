@@ -152,8 +152,8 @@ def resolve_device(device: str = "auto") -> str:
         raise ValueError(f"unknown device {device!r}: choose one of {', '.join(DEVICES)}")
     if device != "auto":
         return device
-    if find_spec("torch") is None:
-        return "cpu"
+    if find_spec("torch") is None or not any(Path(p).exists() for p in ("/dev/nvidiactl", "/proc/driver/nvidia")):
+        return "cpu"  # no NVIDIA driver: no need to import torch (a second and a half) to ask it
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"

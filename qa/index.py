@@ -453,9 +453,9 @@ def build_index(
         raise IndexProblem(f"the corpus at {corpus_dir} has no passages to index")
     offsets = np.cumsum([0] + [len(part.passages) for part in parts[:-1]])
     unit_rows = np.concatenate([part.unit_rows + off for part, off in zip(parts, offsets)]).astype(np.int32)
-    unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)]).astype(np.float32)
+    unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)], dtype=np.float32)
     spans = np.concatenate([part.spans + np.array([off, 0, 0]) for part, off in zip(parts, offsets)]).astype(np.int32)
-    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)]).astype(np.float32)
+    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)], dtype=np.float32)
     bm25 = _bm25([bm25_text(p, reports[p.doc_id]) for p in passages])
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -476,7 +476,7 @@ def build_index(
         bm25.save(str(build / "bm25"), show_progress=False)
         store = {
             "reports": [asdict(r) for r in catalogue],
-            "passages": [asdict(p) for p in passages],
+            "passages": [vars(p) for p in passages],  # as asdict gives, without its deep copy (3.5 s at 56k passages)
         }
         (build / "passages.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
         if corpus_hash(corpus_dir) != hash_before:
