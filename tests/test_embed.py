@@ -38,7 +38,7 @@ def test_onnx_int8_query_vectors_stay_close_to_torch(torch_vectors):
     texts, reference = torch_vectors
     one_by_one = np.stack([embed.onnx_encoder("onnx-int8", 1).encode([t])[0] for t in texts])
     cosines = (one_by_one * reference).sum(1)
-    assert cosines.mean() > 0.99 and cosines.min() > 0.97  # measured: mean 0.997, min 0.993
+    assert cosines.mean() > 0.99 and cosines.min() > 0.97  # measured: mean 0.997, min 0.991
 
 
 def test_onnx_batches_agree_with_single_texts_whatever_the_padding(torch_vectors):
