@@ -582,9 +582,11 @@ def load_index(
         vectors = faiss.read_index(str(path / "units.faiss"))
         unit_passage = np.load(path / "units.npy")
         unit_vectors = np.load(path / "unit_vectors.npy", mmap_mode="r")
-        sentence_vectors = np.load(path / "sentences.npy")
+        # mapped, not read: a command answering one question touches only what it uses, and every
+        # process serving the same build shares the pages (0.7 s and 290 MB at the whole archive)
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         sentence_spans = np.load(path / "sentence_spans.npy")
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, mmap=True)
     except IndexProblem:
         raise
     except Exception as exc:  # any unreadable artefact is a damaged index, whatever the library raises
