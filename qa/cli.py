@@ -113,12 +113,12 @@ def cmd_index(args) -> int:
             print(f"reportqa: {str(exc).split(': run')[0]}; building ...", file=sys.stderr)
     started = time.time()
     settings = BuildSettings(index_type=args.index_type, context=not args.no_context)
-    build = build_index(args.corpus, args.index, settings, allow_shrink=args.allow_shrink,
+    build = build_index(args.corpus, args.index, settings, allow_shrink=args.allow_shrink, device=args.device,
                         log=lambda m: print(m, file=sys.stderr))
     m = load_index(args.index, args.corpus).manifest
     print(
         f"Indexed {m['passages']} passages of {m['reports']} reports "
-        f"({m['units']} embedding units, {m['sentences']} sentences, {m['dimension']}-d, {settings.index_type}) "
+        f"({m['units']} embedding units, {m['sentences']} sentences, {m['dimension']}-d, {m['index_type']}) "
         f"in {time.time() - started:.1f} s -> {build}"
     )
     return 0
@@ -139,7 +139,7 @@ def _reindex(args) -> None:
         print("reportqa: the index was not updated (--no-index): run `reportqa index`", file=sys.stderr)
         return
     started = time.time()
-    build_index(args.corpus, args.index, log=lambda m: print(m, file=sys.stderr))
+    build_index(args.corpus, args.index, device=getattr(args, "device", "auto"), log=lambda m: print(m, file=sys.stderr))
     m = load_index(args.index, args.corpus).manifest
     print(f"Index updated: {m['passages']} passages of {m['reports']} reports; "
           f"{m['embedded_reports']} report(s) embedded in {time.time() - started:.1f} s")
@@ -331,6 +331,11 @@ def _add_base_url_option(p: argparse.ArgumentParser) -> None:
                         f"https://reportqa.example.org (default ${BASE_URL_ENV}; '' for relative links)")
 
 
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where to embed: cuda (torch on a GPU), cpu (ONNX Runtime, int8), or auto (cuda when a GPU is present)")
+
+
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--doc", action="append", metavar="ID", help="only this report (repeatable)")
     p.add_argument("--kind", action="append", choices=["inspection report", "council paper", "news article"],
@@ -357,8 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[corpus_option], help="build the search index from the corpus")
     _add_index_options(p)
-    p.add_argument("--index-type", choices=["flat", "hnsw", "ivf"], default="flat",
-                   help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora")
+    p.add_argument("--index-type", choices=["auto", "flat", "hnsw", "ivf"], default="auto",
+                   help="FAISS index: flat is exact; hnsw or ivf are approximate, for large corpora; "
+                        "auto (default) is flat up to 20,000 embedding units, hnsw above")
+    _add_device_option(p)
     p.add_argument("--no-context", action="store_true", help="embed passages without report and section context")
     p.add_argument("--if-missing", action="store_true", help="build only when the index is missing or out of date")
     p.add_argument("--allow-shrink", action="store_true",
@@ -374,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--publisher", help="who published it")
     p.add_argument("--no-index", action="store_true", help="do not update the index now")
     _add_index_options(p)
+    _add_device_option(p)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", parents=[corpus_option], help="take a report out of the corpus and the index")

@@ -32,7 +32,16 @@ from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_cat
 from .sentences import split_sentences
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
-INDEX_TYPES = ("flat", "hnsw", "ivf")
+INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
+# `auto` picks exact search up to this many embedding units and HNSW above it. Measured on 2 busy
+# cores (evals/bench.py): exact search of the top 10 takes 1.3 ms at 10k units, 15 ms at 100k and
+# 141 ms at 1M; HNSW 0.2 ms at 100k and 3 to 5 ms at 1M, with recall@10 >= 0.95 against exact
+# when efSearch grows with the index (ef_search below). At 20k exact search costs about 3 ms.
+HNSW_THRESHOLD = 20_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 128  # at 10k units and below; more above (ef_search)
+FILTER_EXACT_SHARE = 0.2  # Index.search_units: filters allowing at most this share of units are searched exactly
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy")
 
 
@@ -52,15 +61,20 @@ class IndexStale(IndexProblem):
     pass
 
 
+class EncoderMissing(IndexMissing):
+    """The ONNX query encoder is not cached here and torch is not installed to make it."""
+
+
 class ShrunkReport(IndexProblem):
     """A changed report lost most of its text; the message names it and the override."""
 
 
 @dataclass(frozen=True)
 class BuildSettings:
-    index_type: str = "flat"  # flat (exact), hnsw or ivf (approximate, for large corpora)
+    index_type: str = "auto"  # flat (exact), hnsw or ivf (approximate), or auto: flat up to HNSW_THRESHOLD units
     context: bool = True  # embed each passage with its report, year and section heading
     window_tokens: int = 200  # word pieces of passage text per window for passages over the limit
+    sentence_tokens: int = 0  # sentences embedded cut at this many word pieces (0: the model's window)
 
 
 @dataclass
@@ -99,6 +113,39 @@ class Index:
             if p.kind == "judgement table":
                 tables.setdefault(p.doc_id, p.id)
         return tables
+
+    def search_units(self, query_vector: np.ndarray, depth: int, units: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `depth` embedding units nearest the query (scores, unit ids; best first), among
+        `units` only when given. An approximate index searched with a selective filter finds few of
+        the allowed units (HNSW at 1% of 100k units: recall@10 0.42), so a filter that allows at
+        most FILTER_EXACT_SHARE of the units is searched exactly over just those units; a wider
+        one searches the graph with its candidate list widened in proportion."""
+        import faiss
+
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        total = self.faiss.ntotal
+        if units is None:
+            scores, ids = self.faiss.search(query, min(depth, total))
+            return scores[0], ids[0]
+        units = np.asarray(units, dtype=np.int64)
+        depth = min(depth, len(units))
+        if depth == 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        approximate = isinstance(self.faiss, (faiss.IndexHNSW, faiss.IndexIVF))
+        if approximate and len(units) <= FILTER_EXACT_SHARE * total:
+            ordered = np.sort(units)
+            sims = np.asarray(self.unit_vectors[ordered]) @ query[0]
+            top = np.argpartition(-sims, depth - 1)[:depth] if depth < len(sims) else np.arange(len(sims))
+            top = top[np.lexsort((ordered[top], -sims[top]))]  # best first, ties by unit id
+            return sims[top].astype(np.float32), ordered[top]
+        selector = faiss.IDSelectorBatch(units)
+        if isinstance(self.faiss, faiss.IndexHNSW):
+            ef = max(int(self.faiss.hnsw.efSearch), int(depth * total / len(units)))
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=min(ef, 4096))
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self.faiss.search(query, depth, params=params)
+        return scores[0], ids[0]
 
     def sentences_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices into sentence_vectors/sentence_spans of one passage's sentences, in order."""
@@ -158,24 +205,73 @@ def embedding_units(passages: list[Passage], reports: dict[str, Report], setting
     return units
 
 
-def _faiss_index(vectors: np.ndarray, index_type: str):
+def resolve_index_type(index_type: str, units: int) -> str:
+    if index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    if index_type == "auto":
+        return "hnsw" if units > HNSW_THRESHOLD else "flat"
+    return index_type
+
+
+def ef_search(units: int) -> int:
+    """HNSW's candidate list for an index of this many units: recall@10 against exact search falls
+    as the graph grows at a fixed efSearch (on the benchmark's vectors, 0.958 at 10k with 128, 0.66
+    at 1M), so it grows with the size: 128 at 10k, about 530 at 100k, 2,200 at 1M (recall 0.96)."""
+    return int(min(4096, max(HNSW_EF_SEARCH, HNSW_EF_SEARCH * (units / 10_000) ** 0.62)))
+
+
+def faiss_index(vectors: np.ndarray, index_type: str):
+    """A FAISS index of unit vectors (inner product = cosine): exact, HNSW or IVF."""
     import faiss
 
     dim = vectors.shape[1]
+    index_type = resolve_index_type(index_type, len(vectors))
     if index_type == "flat":
         index = faiss.IndexFlatIP(dim)
     elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 128
-    elif index_type == "ivf":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = ef_search(len(vectors))
+    else:
         nlist = max(1, min(int(np.sqrt(len(vectors))), len(vectors) // 39 or 1))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors)
         index.nprobe = max(1, nlist // 4)
-    else:
-        raise ValueError(f"unknown index type {index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
     index.add(vectors)
     return index
+
+
+def _grown(published: "Index | None", unit_vectors: np.ndarray, index_type: str):
+    """The published HNSW graph with only the new vectors added, when the new build's vectors
+    extend the published ones (reports added at the end, nothing before them changed): building a
+    graph over every vector again takes minutes at the whole archive, adding one report's seconds."""
+    import faiss
+
+    if published is None or resolve_index_type(index_type, len(unit_vectors)) != "hnsw":
+        return None
+    old = published.faiss
+    n = old.ntotal
+    if not isinstance(old, faiss.IndexHNSWFlat) or n > len(unit_vectors) or old.d != unit_vectors.shape[1]:
+        return None
+    if int(old.hnsw.efConstruction) != HNSW_EF_CONSTRUCTION or old.hnsw.nb_neighbors(0) != 2 * HNSW_M:
+        return None
+    if not np.array_equal(np.asarray(published.unit_vectors), unit_vectors[:n]):
+        return None
+    if len(unit_vectors) > n:
+        old.add(unit_vectors[n:])
+    old.hnsw.efSearch = ef_search(old.ntotal)
+    return old
+
+
+def faiss_description(index) -> dict:
+    """What the manifest records of a FAISS index: its type and search parameters."""
+    import faiss
+
+    if isinstance(index, faiss.IndexHNSW):
+        return {"type": "hnsw", "M": HNSW_M, "efConstruction": int(index.hnsw.efConstruction), "efSearch": int(index.hnsw.efSearch)}
+    if isinstance(index, faiss.IndexIVF):
+        return {"type": "ivf", "nlist": int(index.nlist), "nprobe": int(index.nprobe)}
+    return {"type": "flat"}
 
 
 def _bm25(texts: list[str]):
@@ -191,7 +287,7 @@ def _bm25(texts: list[str]):
 
 def _versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
-    for name in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "tiktoken", "numpy", MODEL_PACKAGE):
+    for name in ("faiss-cpu", "bm25s", "sentence-transformers", "torch", "onnxruntime", "tokenizers", "tiktoken", "numpy", MODEL_PACKAGE):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -235,8 +331,9 @@ def _refuse_shrunk(published: Index, chunked: dict[str, list[Passage]], reports:
         )
 
 
-def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
-    """The published build, if its vectors can be reused: same format, model, code and settings."""
+def _reusable(previous: Index | None, settings: BuildSettings, encoder: str) -> Index | None:
+    """The published build, if its vectors can be reused: same format, model, encoder, code and
+    settings (the index type aside: FAISS is rebuilt over the whole each time)."""
     from .embed import model_hash
 
     if previous is None:
@@ -245,7 +342,8 @@ def _reusable(previous: Index | None, settings: BuildSettings) -> Index | None:
     same = (
         m.get("pipeline_sha256") == pipeline_hash()
         and m.get("model_sha256") == model_hash()
-        and m.get("settings") == asdict(settings)
+        and m.get("encoder") == encoder
+        and {**m.get("settings", {}), "index_type": None} == {**asdict(settings), "index_type": None}
         and isinstance(m.get("report_sha256"), dict)
     )
     return previous if same else None
@@ -267,18 +365,25 @@ def _part_from(previous: Index, lo: int, hi: int) -> _Part:
 
 
 def _new_parts(reports: list[Report], passages: dict[str, list[Passage]], all_reports: dict[str, Report],
-               settings: BuildSettings, progress: bool | None) -> list[_Part]:
-    """Embed the given reports' passages, in one batch of units and one of sentences."""
+               settings: BuildSettings, progress: bool | None, encoder: str, device: str) -> list[_Part]:
+    """Embed the given reports' passages, in one batch of units and one of sentences (a sentence
+    that occurs more than once, as Ofsted's stock phrases do across reports, is embedded once)."""
     from .embed import encode
 
     chunked = [passages[r.id] for r in reports]
     units = [embedding_units(ps, all_reports, settings) for ps in chunked]
     spans = [[(row, s.start, s.end) for row, p in enumerate(ps) for s in split_sentences(p.text)] for ps in chunked]
-    def vectors(texts: list[str]) -> np.ndarray:
-        return encode(texts, progress=progress) if texts else np.zeros((0, 0), dtype=np.float32)
 
-    unit_vectors = vectors([t for us in units for _, t in us])
-    sentence_vectors = vectors([ps[row].text[a:b] for ps, ss in zip(chunked, spans) for row, a, b in ss])
+    def vectors(texts: list[str], label: str, max_length: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        distinct, where = np.unique(np.array(texts, dtype=object), return_inverse=True)
+        return encode(list(distinct), progress=progress, encoder=encoder, device=device, label=label,
+                      max_length=max_length)[where.reshape(-1)]
+
+    unit_vectors = vectors([t for us in units for _, t in us], "passages")
+    sentence_vectors = vectors([ps[row].text[a:b] for ps, ss in zip(chunked, spans) for row, a, b in ss], "sentences",
+                               settings.sentence_tokens or None)
     parts, u, v = [], 0, 0
     for ps, us, ss in zip(chunked, units, spans):
         parts.append(_Part(
@@ -300,19 +405,29 @@ def build_index(
     progress: bool | None = None,
     incremental: bool = True,
     allow_shrink: bool = False,
+    device: str = "auto",
+    encoder: str | None = None,
     log=lambda message: None,
 ) -> Path:
     """Build the index and publish it as `index_dir/current`; returns the build folder.
 
     Incremental: the passages and vectors of every report whose file and catalogue entry are
     unchanged since the published build are reused; only new or changed reports are chunked and
-    embedded. FAISS and BM25 are rebuilt over the whole, which takes seconds."""
+    embedded. FAISS and BM25 are rebuilt over the whole, which takes seconds.
+
+    Passages and sentences are embedded by `encoder` (default: torch on a CUDA GPU when `device`
+    is auto or cuda and one is present, else the int8 ONNX encoder); the ONNX query encoder is
+    exported here too, where torch is installed, so answering questions later needs no torch."""
     import faiss
 
-    from .embed import MODEL_NAME, model_hash
+    from .embed import ENCODERS, MODEL_NAME, build_encoder, ensure_onnx, model_hash, query_encoder, resolve_device
 
     if settings.index_type not in INDEX_TYPES:
         raise ValueError(f"unknown index type {settings.index_type!r}: choose one of {', '.join(INDEX_TYPES)}")
+    device = resolve_device(device)
+    encoder = encoder or build_encoder(device)
+    if encoder not in ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     started = time.time()
@@ -321,14 +436,16 @@ def build_index(
     reports = {r.id: r for r in catalogue}
     digests = {r.id: report_digest(r, corpus_dir) for r in catalogue}
     published = _published(index_dir)
-    previous = _reusable(published, settings) if incremental else None
+    previous = _reusable(published, settings, encoder) if incremental else None
     kept = {d for d, sha in digests.items() if previous and previous.manifest["report_sha256"].get(d) == sha}
     fresh = [r for r in catalogue if r.id not in kept]
     log(f"reportqa: {len(kept)} report(s) unchanged, {len(fresh)} to chunk and embed")
     chunked = {r.id: chunk_report(r, corpus_dir).passages for r in fresh}
     if published is not None and not allow_shrink:
         _refuse_shrunk(published, chunked, reports)
-    made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress)))
+    for name in {encoder, query_encoder()} - {"torch"}:
+        ensure_onnx(name, log=log)
+    made = dict(zip((r.id for r in fresh), _new_parts(fresh, chunked, reports, settings, progress, encoder, device)))
     parts = [_part_from(previous, *previous.report_rows.get(r.id, (0, 0))) if r.id in kept else made[r.id]
              for r in catalogue]
 
@@ -337,14 +454,20 @@ def build_index(
         raise IndexProblem(f"the corpus at {corpus_dir} has no passages to index")
     offsets = np.cumsum([0] + [len(part.passages) for part in parts[:-1]])
     unit_rows = np.concatenate([part.unit_rows + off for part, off in zip(parts, offsets)]).astype(np.int32)
-    unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)]).astype(np.float32)
+    unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)], dtype=np.float32)
     spans = np.concatenate([part.spans + np.array([off, 0, 0]) for part, off in zip(parts, offsets)]).astype(np.int32)
-    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)]).astype(np.float32)
+    sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)], dtype=np.float32)
     bm25 = _bm25([bm25_text(p, reports[p.doc_id]) for p in passages])
 
     build = new_build(index_dir)
     try:
-        faiss.write_index(_faiss_index(unit_vectors, settings.index_type), str(build / "units.faiss"))
+        kept_units = published.faiss.ntotal if published is not None else 0
+        vector_index = _grown(published, unit_vectors, settings.index_type)
+        if vector_index is not None:
+            log(f"reportqa: HNSW graph of {kept_units} units kept, {len(unit_vectors) - kept_units} added")
+        else:
+            vector_index = faiss_index(unit_vectors, settings.index_type)
+        faiss.write_index(vector_index, str(build / "units.faiss"))
         np.save(build / "units.npy", unit_rows)
         np.save(build / "unit_vectors.npy", unit_vectors)
         np.save(build / "sentences.npy", sentence_vectors)
@@ -352,7 +475,7 @@ def build_index(
         bm25.save(str(build / "bm25"), show_progress=False)
         store = {
             "reports": [asdict(r) for r in catalogue],
-            "passages": [asdict(p) for p in passages],
+            "passages": [vars(p) for p in passages],  # as asdict gives, without its deep copy (3.5 s at 56k passages)
         }
         (build / "passages.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
         if corpus_hash(corpus_dir) != hash_before:
@@ -373,6 +496,11 @@ def build_index(
             "sentences": len(spans),
             "embedded_reports": len(fresh),
             "settings": asdict(settings),
+            "index_type": faiss_description(vector_index)["type"],
+            "faiss": faiss_description(vector_index),
+            "encoder": encoder,
+            "query_encoder": query_encoder(),
+            "device": device,
             "versions": _versions(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": round(time.time() - started, 2),
@@ -419,9 +547,11 @@ def load_index(
         vectors = faiss.read_index(str(path / "units.faiss"))
         unit_passage = np.load(path / "units.npy")
         unit_vectors = np.load(path / "unit_vectors.npy", mmap_mode="r")
-        sentence_vectors = np.load(path / "sentences.npy")
+        # mapped, not read: a command answering one question touches only what it uses, and every
+        # process serving the same build shares the pages (0.7 s and 290 MB at the whole archive)
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         sentence_spans = np.load(path / "sentence_spans.npy")
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, mmap=True)
     except IndexProblem:
         raise
     except Exception as exc:  # any unreadable artefact is a damaged index, whatever the library raises

@@ -23,6 +23,7 @@ from qa.index import (
     load_index,
 )
 from qa.index import BuildSettings
+import qa.index as qa_index
 from qa.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -36,7 +37,10 @@ def test_the_manifest_records_model_corpus_counts_and_versions(index, seed_corpu
     assert (m["reports"], m["passages"]) == (5, 133)
     assert m["units"] > m["passages"]  # long passages have several windows
     assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
-    assert m["built_at"] and m["settings"]["index_type"] == "flat"
+    assert m["built_at"] and m["settings"]["index_type"] == "auto"
+    assert m["index_type"] == "flat" and m["faiss"] == {"type": "flat"}  # auto: 138 units are far below the HNSW threshold
+    assert [qa_index.ef_search(n) for n in (138, 10_000, 100_000, 1_000_000, 10**8)] == [128, 128, 533, 2224, 4096]
+    assert m["encoder"] == "onnx-int8" and m["device"] in ("cpu", "cuda")
 
 
 def test_a_loaded_index_holds_exactly_the_chunked_passages(index, chunked):
@@ -169,6 +173,75 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
     loaded = load_index(tmp_path)
     assert loaded.manifest["settings"]["index_type"] == "hnsw"
     assert json.loads((tmp_path / "current" / "manifest.json").read_text())["units"] == loaded.faiss.ntotal
+
+
+def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(index_dir, seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+    from qa.retrieve import Retriever
+
+    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)  # the seeds have 138 units
+    said: list[str] = []
+    build_index(seed_corpus, tmp_path / "index", progress=False, log=said.append)
+    assert said[0] == "reportqa: 5 report(s) unchanged, 0 to chunk and embed"  # a new index type re-embeds nothing
+    loaded = load_index(tmp_path / "index", seed_corpus)
+    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == qa.index.ef_search(138) == 128
+    hits = Retriever(loaded).search("foster carers", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
+    assert hits and {h.passage.doc_id for h in hits} == {"occ-scrutiny-action-plan-2015"}
+    exact = Retriever(load_index(index_dir, seed_corpus)).search("foster carers", k=5)
+    assert [h.passage.id for h in Retriever(loaded).search("foster carers", k=5)] == [h.passage.id for h in exact]
+
+
+@pytest.fixture()
+def hnsw_index(index_dir, seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)
+    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
+    build_index(seed_corpus, tmp_path / "index", progress=False)
+    return load_index(tmp_path / "index", seed_corpus)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.5, 1.0])
+def test_searching_units_with_a_filter_on_hnsw_finds_what_exact_search_finds(hnsw_index, index, share):
+    from qa.embed import encode_query
+
+    assert hnsw_index.manifest["index_type"] == "hnsw"
+    rng = np.random.default_rng(7)
+    units = np.flatnonzero(rng.random(hnsw_index.faiss.ntotal) < share) if share < 1 else None
+    for question in ("foster carers", "care leavers and their personal advisers", "council tax"):
+        q = encode_query(question)
+        exact_scores, exact = index.search_units(q, 10, units)
+        scores, found = hnsw_index.search_units(q, 10, units)
+        assert len(set(found) & set(exact)) >= 9  # recall@10 >= 0.9 on a 138-unit graph
+        assert units is None or set(found) <= set(units)
+        assert np.all(np.diff(scores) <= 1e-6)
+
+
+def test_adding_a_report_to_an_hnsw_index_grows_the_graph_and_rebuilds_nothing(seed_corpus, tmp_path, monkeypatch):
+    import qa.index
+    from qa.add import remove_report
+    from qa.retrieve import Retriever
+
+    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 50)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_corpus, corpus)
+    full_catalogue = (corpus / "catalogue.toml").read_text(encoding="utf-8")
+    remove_report("occ-scrutiny-action-plan-2015", corpus, delete_file=False)  # the last report
+    build_index(corpus, tmp_path / "index", progress=False)
+    (corpus / "catalogue.toml").write_text(full_catalogue, encoding="utf-8")
+    said: list[str] = []
+    build_index(corpus, tmp_path / "index", progress=False, log=said.append)
+    grown = load_index(tmp_path / "index", corpus)
+    assert said[0] == "reportqa: 4 report(s) unchanged, 1 to chunk and embed"
+    assert said[1].startswith("reportqa: HNSW graph of ") and grown.manifest["index_type"] == "hnsw"
+    hits = Retriever(grown).search("foster carers action plan", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
+    assert hits and all(h.passage.doc_id == "occ-scrutiny-action-plan-2015" for h in hits)
+
+
+def test_an_unknown_index_type_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="choose one of auto, flat, hnsw, ivf"):
+        build_index(index_dir=tmp_path, settings=BuildSettings(index_type="lsh"), progress=False)
 
 
 def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
