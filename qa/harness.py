@@ -5,7 +5,7 @@ context and glossary) it answers every question of a file in the gold format, th
 overall, per question type and per report: retrieval recall@1/3/5/10, hit@k, MRR@10, nDCG@10
 (the passages the answer pipeline retrieved: follow-ups by their standalone rewrite, report
 references such as "the 2024 inspection" resolved to their reports), answer fact coverage, the share of citations
-that are gold passages, faithfulness violations, abstention accuracy on unanswerable questions,
+that are gold passages, the median answer length in words, faithfulness violations, abstention accuracy on unanswerable questions,
 the false-abstention rate on answerable ones, and p50/p95 answer latency. It writes the tables
 as Markdown, a PNG chart and JSON.
 
@@ -57,6 +57,7 @@ class QuestionResult:
     abstained: bool
     seconds: float
     reports: list[str] = field(default_factory=list)
+    words: int = 0  # the answer's length in words (0 when it declined)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -78,6 +79,8 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
     out["fact coverage"] = sum(r.facts_found for r in answerable) / facts if facts else 0.0
     cited = sum(r.citations for r in answerable)
     out["gold citations"] = sum(r.gold_citations for r in answerable) / cited if cited else 0.0
+    given = [r.words for r in answerable if not r.abstained]
+    out["answer words"] = _percentile(given, 0.5)  # median length of the answers given
     out["faithfulness violations"] = sum(len(r.violations) for r in results)
     out["abstention accuracy"] = (sum(r.abstained for r in unanswerable) / len(unanswerable)) if unanswerable else float("nan")
     out["false abstention"] = (sum(r.abstained for r in answerable) / len(answerable)) if answerable else float("nan")
@@ -114,6 +117,7 @@ def run_config(index: Index, config: Config, questions: list[Question], gold_ids
             abstained=answer.abstained,
             seconds=seconds,
             reports=sorted({by_id[g].doc_id for g in gold}),
+            words=0 if answer.abstained else len(answer.answer.split()),
         ))
     return results
 
@@ -208,9 +212,9 @@ def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain
 # ----------------------------------------------------------------------------- reporting
 
 OVERALL_COLUMNS = ("recall@1", "recall@3", "recall@5", "recall@10", "hit@5", "mrr@10", "ndcg@10", "fact coverage",
-                   "gold citations", "faithfulness violations", "abstention accuracy", "false abstention",
+                   "gold citations", "answer words", "faithfulness violations", "abstention accuracy", "false abstention",
                    "p50 ms", "p95 ms")
-DETAIL_COLUMNS = ("questions", "recall@5", "mrr@10", "fact coverage", "gold citations", "abstention accuracy",
+DETAIL_COLUMNS = ("questions", "recall@5", "mrr@10", "fact coverage", "gold citations", "answer words", "abstention accuracy",
                   "false abstention")
 
 
@@ -219,7 +223,7 @@ def _cell(value: float, key: str) -> str:
         return "–"
     if key in ("questions", "faithfulness violations"):
         return str(int(value))
-    if key.endswith("ms"):
+    if key.endswith("ms") or key == "answer words":
         return f"{value:.0f}"
     return f"{value:.3f}"
 
@@ -301,10 +305,10 @@ def write_outputs(result: dict, out_dir: Path) -> list[Path]:
 def format_side_by_side(result: dict) -> str:
     """The overall table for a terminal."""
     configs = result["configs"]
-    columns = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "fact coverage", "gold citations",
+    columns = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "fact coverage", "gold citations", "answer words",
                "faithfulness violations", "abstention accuracy", "false abstention", "p50 ms", "p95 ms")
     short = {"faithfulness violations": "violations", "abstention accuracy": "abstain ok", "false abstention": "false abst",
-             "fact coverage": "facts", "gold citations": "gold cites"}
+             "fact coverage": "facts", "gold citations": "gold cites", "answer words": "words"}
     width = max(len(n) for n in configs) + 2
     head = f"{'configuration':{width}}" + "".join(f"{short.get(c, c):>12}" for c in columns)
     lines = [f"{result['questions']} questions from {result['questions_file']}", "", head]

@@ -228,18 +228,51 @@ def _is_whole_sentence(text: str) -> bool:
             and (text[:1].isupper() or text[:1].isdigit() or text[:1] in "'‘\"“("))
 
 
-def test_every_point_of_every_answer_to_every_eval_question_is_a_whole_sentence(answerer):
+def _is_field(text: str) -> bool:
+    """A labelled value: 'Lead inspector: <name>, His Majesty's Inspector'."""
+    return bool(re.fullmatch(r"[A-Z][^:]{1,60}: \S+( \S+)+", text))
+
+
+def _statements(point: str, pieces: list[str]) -> list[str] | None:
+    """The point as the quoted pieces it is made of, in order (None when it is not)."""
+    if point in pieces:
+        return [point]
+    for piece in sorted(pieces, key=len, reverse=True):
+        if point.startswith(piece + " "):
+            rest = _statements(point[len(piece) + 1:], pieces)
+            if rest is not None:
+                return [piece] + rest
+    return None
+
+
+def badly_shaped_points(answer) -> list[str]:
+    """The points of an answer that are not whole sentences, labelled fields, a lead-in ending in
+    ':' with its list items, or a row of a structured passage."""
     from qa.evaluate import marked_sentences
 
+    bad = []
+    by_n = {c.n: c for c in answer.citations}
+    for point, n in marked_sentences(answer.answer):
+        if by_n[n].hit.passage.kind in POINT_KINDS:  # a structured row is a point as it stands: one line a row
+            if len(point.split()) < 2 or point.endswith(":"):
+                bad.append(point)
+            continue
+        text = by_n[n].hit.passage.text
+        statements = _statements(point, [" ".join(text[s:e].split()) for s, e in by_n[n].spans]) or []
+        for k, statement in enumerate(statements):
+            listed = statement.startswith("• ") and any(s.endswith(":") for s in statements[:k])
+            lead_in = statement.endswith(":") and k + 1 < len(statements) and statements[k + 1].startswith("• ")
+            if not (_is_whole_sentence(statement) or _is_field(statement) or listed or lead_in):
+                bad.append(point)
+        if not statements:
+            bad.append(point)
+    return bad
+
+
+def test_every_point_of_every_answer_to_every_eval_question_is_a_whole_sentence(answerer):
     for q in ALL_QUESTIONS:
         answer = answerer.answer(q.question, history=q.history)
-        by_n = {c.n: c for c in answer.citations}
-        for point, n in marked_sentences(answer.answer):
-            kind = by_n[n].hit.passage.kind
-            if kind in POINT_KINDS:  # a structured row is a point as it stands: one line a row
-                assert len(point.split()) >= 2 and not point.endswith(":"), (q.id, point)
-            else:
-                assert _is_whole_sentence(point), (q.id, point)
+        assert badly_shaped_points(answer) == [], q.id
 
 
 def test_a_point_carries_its_marker_once_however_many_sentences_it_has(answerer):
@@ -288,3 +321,14 @@ def test_no_answer_module_names_a_council_a_report_or_an_inspector():
         for name in names:
             stem = name[: max(5, len(name) - 2)]  # 'oxfordshir' as a stemmer writes it, too
             assert not re.search(r"(?<![a-z])" + re.escape(stem), source), f"{path.name} names {name!r}"
+
+
+def test_a_papers_procedure_answers_only_questions_about_its_procedure(answerer):
+    from qa.answer.select import procedural
+
+    asked = answerer.answer("What was the Cabinet recommended to do about the 2010 inspection?")
+    assert any(procedural(c.hit.passage, c.hit.report.kind) for c in asked.citations)  # its RECOMMENDATION section
+    summary = answerer.answer("Summarise the 2011 cabinet report")
+    findings = answerer.answer("What did the 2010 inspection find about assessments?")
+    for a in (summary, findings):
+        assert not any(procedural(c.hit.passage, c.hit.report.kind) for c in a.citations), a.question

@@ -45,10 +45,21 @@ def test_change_over_time_is_one_group_per_year_oldest_first_with_each_inspectio
     a = answerer.answer("How has help and protection in Leeds changed since 2015?")
     assert a.intent == "change" and faithfulness_violations(a) == []
     years = [int(lead[:4]) for lead in group_leads(a) if lead[:4].isdigit()]
-    assert years == sorted(years) and len(set(years)) == len(years) and {2015, 2025} <= set(years)
+    assert years == sorted(years) and len(set(years)) == len(years) and {2015, 2018, 2025} <= set(years)
     assert {c.hit.report.authority for c in a.citations} == {"Leeds"}
+    by_n = {c.n: c for c in a.citations}
+    for group in a.answer.split("\n\n")[1:]:  # each year opens with its judgement of help and protection
+        first = group.split("\n")[1]
+        n = int(re.search(r"\[(\d+)\]$", first).group(1))
+        assert by_n[n].hit.passage.kind == "judgement table", first
+        assert re.match(r"- (\d\. )?(The experiences and progress of )?children who need help and protection: \w+", first, re.I), first
+
+
+def test_change_over_time_without_a_judgement_on_its_topic_shows_the_overall_one(answerer):
+    a = answerer.answer("Has Leeds got better at finding foster carers since 2018?")
+    assert a.intent == "change"
     overall = [line for line in a.answer.split("\n") if line.startswith("- Overall effectiveness:")]
-    assert len(overall) >= 2  # the ILACS years each show their overall judgement, cited to the table
+    assert len(overall) == 2  # 2018 and 2025, each cited to its judgement table
 
 
 def test_a_definition_starts_from_the_glossary_then_quotes_the_reports_using_the_term(answerer):
@@ -79,13 +90,58 @@ def test_a_decline_is_not_a_dead_end_it_lists_the_nearest_passages(answerer):
 
 
 def test_every_point_of_every_answer_to_the_councils_questions_is_a_whole_sentence(answerer):
-    from test_answer import POINT_KINDS, _is_whole_sentence
+    from test_answer import badly_shaped_points
 
     for name in ("questions.jsonl", "dev.jsonl"):
         for q in load_questions(COUNCILS / name):
             answer = answerer.answer(q.question, history=q.history)
             assert faithfulness_violations(answer) == [], q.id
-            by_n = {c.n: c for c in answer.citations}
-            for point, n in marked_sentences(answer.answer):
-                if by_n[n].hit.passage.kind not in POINT_KINDS:
-                    assert _is_whole_sentence(point), (q.id, point)
+            assert badly_shaped_points(answer) == [], q.id
+
+
+def test_what_a_report_asks_to_improve_is_its_own_list_in_its_order(answerer, councils_gold_index):
+    a = answerer.answer("What did Ofsted ask Leeds to improve in 2018?")
+    assert a.intent == "improvements" and faithfulness_violations(a) == []
+    points = [p for p in councils_gold_index.passages if p.doc_id == "leeds-ilacs-2018" and p.kind == "improvement point"]
+    assert len(points) >= 3
+    assert [c.hit.passage.id for c in cited(a)] == [p.id for p in points]  # all of them, as the report orders them
+    assert a.answer.startswith("What Leeds ILACS 2018 asks to improve")
+
+
+def test_a_report_without_improvement_points_lists_the_paragraphs_under_its_recommendations(answerer):
+    a = answerer.answer("What does Manchester need to improve?")
+    assert a.intent == "improvements" and faithfulness_violations(a) == []
+    sections = {c.hit.passage.section for c in a.citations}
+    assert sections == {"Recommendations"} and len(a.citations) >= 5
+    assert {c.hit.report.id for c in a.citations} == {"manchester-sif-2017"}
+
+
+@pytest.mark.parametrize("question", ["Has Leeds improved since 2018?", "How has practice improved in Dorset?"])
+def test_questions_about_improvement_over_time_are_not_lists_of_what_to_improve(answerer, question):
+    assert answerer.answer(question).intent != "improvements"
+
+
+def test_a_who_question_is_answered_by_the_line_that_names_the_person(answerer):
+    a = answerer.answer("Who led the inspection of Blackpool in 2026?")
+    first = a.answer.split("\n")[0]
+    assert first.startswith("Lead inspector: ") and re.search(r"\[1\]$", first)  # a labelled field is a point
+    assert first.count("[1]") == 1  # not the inspection dates row run in beside it
+    assert a.citations[0].hit.report.id == "blackpool-ilacs-2026"
+
+
+def test_a_lead_in_and_the_fragments_it_introduces_are_one_point(councils_gold_index):
+    from qa.answer.select import is_point, point_spans
+
+    index = councils_gold_index
+    row = index.by_id["leeds-sif-2015#175"]  # 'For example, there has been:' then lower-case fragments
+    passage = index.passages[row]
+    merged = [(sids, s, e) for sids, s, e in point_spans(index, row) if len(sids) > 1]
+    assert len(merged) == 1
+    sids, s, e = merged[0]
+    text = passage.text[s:e]
+    assert text.split("\n")[0].endswith(":") and text.count("\n•") == len(sids) - 1 and is_point(text, passage)
+    # a lead-in whose items are whole sentences leaves them points of their own
+    for row in range(len(index.passages)):
+        for sids, s, e in point_spans(index, row):
+            items = index.passages[row].text[s:e].split("\n")[1:]
+            assert not any(is_point(item, index.passages[row]) for item in items)

@@ -104,6 +104,12 @@ class Answerer:
                 direct, groups = kinds.summary(query, report, self.index, self.settings)
                 if groups:
                     return self._render(query, shown, direct, groups)
+        if query.intent == "improvements":
+            named = kinds.summary_report(query, self.index, hits)
+            report, groups = kinds.improvements(query, list(dict.fromkeys([named] + [h.report for h in hits])), self.index, self.settings)
+            if groups:
+                intro = f"What {report.short_title} asks to improve, in its own words:"
+                return self._render(query, shown, [], groups, intro)
         if query.intent == "change":
             composed = self._change(query, hits, shown)
             if composed is not None:

@@ -70,12 +70,13 @@ class Writer:
         if first.row not in self.cited:
             self.cited[first.row] = Citation(len(self.cited) + 1, first.hit, "")
             self.quotes[first.row] = []
+        texts = []
         for p in items:
-            text = quoted(p.text)
-            start = p.start + (len(p.text) - len(text))  # a list marker is the list's, not the sentence's
-            if (start, p.end, text) not in self.quotes[first.row]:
-                self.quotes[first.row].append((start, p.end, text))
-        return " ".join(quoted(p.text) for p in items) + f" [{self.cited[first.row].n}]"
+            for start, end, text in lines_of(p):
+                if (start, end, text) not in self.quotes[first.row]:
+                    self.quotes[first.row].append((start, end, text))
+                texts.append(text)
+        return " ".join(texts) + f" [{self.cited[first.row].n}]"
 
     def points(self, items: list[Picked]) -> list[str]:
         """One point per run of sentences of one passage; rows of a structured passage one a line;
@@ -106,6 +107,22 @@ class Writer:
             quotes = sorted(self.quotes[row])
             out.append(Citation(c.n, c.hit, " ".join(q for _, _, q in quotes), tuple((s, e) for s, e, _ in quotes)))
         return sorted(out, key=lambda c: c.n)
+
+
+def lines_of(p: Picked) -> list[tuple[int, int, str]]:
+    """A point's text as quoted, line by line with each line's span: one sentence (its list marker
+    is the list's, not the sentence's), or a lead-in followed by its list items, markers kept."""
+    out = []
+    pos = p.start
+    for k, line in enumerate(p.text.split("\n")):
+        text = line.strip()
+        if k == 0:
+            text = quoted(text)
+        if text:
+            start = pos + line.index(text)
+            out.append((start, start + len(text), text))
+        pos += len(line) + 1
+    return out
 
 
 def action_row(p: Picked) -> list[Picked]:

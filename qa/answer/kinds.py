@@ -7,9 +7,12 @@ What it does, by the `Query`'s intent:
   report as judgement, strengths, concerns;
 - definition: the glossary's plain-English definition first (uncited: it is the app's glossary,
   not a report), then the report sentences that use the term;
+- improvements: what a named report asks to improve (its improvement points or the paragraphs
+  under its improvement heading), in the report's order;
 - summary: a named report's own summary (or, without one, the most central sentence of each of
   its sections) and its "What needs to improve?" points, led by its judgements;
-- change: one group per year with evidence, oldest first, each led by that inspection's judgement.
+- change: one group per year with evidence, oldest first, each led by that inspection's judgement
+  of what the question is about (its judgement table's row on it), else its overall effectiveness.
 
 What it does not do: score sentences (`qa.answer.select`) or write text (`qa.answer.compose`).
 """
@@ -19,12 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..corpus import Report
+from ..lexical import stems
 from ..ratings import table_line
 from ..retrieve import Hit
+from .followup import QUESTION_WORDS
 from .compose import Group, Section, report_lead, section_grade
 from .model import AnswerSettings, Picked
 from .query import Query
-from .select import GRADE_LINE, is_point, procedural, with_context
+from .select import GRADE_LINE, IMPROVEMENT_SECTION, ROW_KINDS, is_point, procedural, with_context
 
 
 def _newest_first(report: Report) -> tuple:
@@ -72,6 +77,26 @@ def table_row(index, report: Report, name: str) -> Picked | None:
     return Picked(Hit(passage, report, 0.0, None, None), row, start, start + len(line), 1.0, line)
 
 
+FRAME = stems(" ".join(QUESTION_WORDS))  # 'who', 'what', 'how': no judgement's own words
+
+
+def topic_row(index, report: Report, query: Query) -> Picked | None:
+    """The line of a report's judgement table about what the question is about ('care leavers'): the
+    line whose own words the question names at least half of. Words in half the table's lines or
+    more ('experiences', 'progress') are no line's own."""
+    table_id = index.judgement_tables.get(report.id)
+    if table_id is None:
+        return None
+    lines = [line for line in index.passages[index.by_id[table_id]].text.split("\n") if GRADE_LINE.search(line)]
+    names = [frozenset(t for t in stems(line.rsplit(":", 1)[0]) if t.isalpha()) - FRAME for line in lines]
+    common = {t for t in set().union(*names) if sum(t in n for n in names) >= len(names) / 2} if names else set()
+    overlap = [(len((n - common) & query.tokens) / max(len(n - common), 1), len((n - common) & query.tokens)) for n in names]
+    if not overlap or max(overlap)[0] < 0.5:
+        return None
+    line = lines[overlap.index(max(overlap))]  # the most of its own words, then the most words
+    return table_row(index, report, line.rsplit(":", 1)[0])
+
+
 def _within(scored: list[Picked], settings: AnswerSettings, limit: int) -> list[Picked]:
     best = max(p.score for p in scored)
     return sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)[:limit]
@@ -85,11 +110,12 @@ def fact(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple[
 
 
 def _direct(chosen: list[Picked], settings: AnswerSettings) -> list[Picked]:
-    """The best sentence, and the next best if it is of the same passage (one finding, two sentences)."""
+    """The best sentence, and the next best if it is of the same passage (one finding, two sentences;
+    not two rows of a table, which are two points)."""
     first = chosen[0]
     direct = [first]
     for p in chosen[1:settings.direct]:
-        if p.row == first.row:
+        if p.row == first.row and first.hit.passage.kind not in ROW_KINDS:
             direct.append(p)
     return direct
 
@@ -173,23 +199,48 @@ def summary_report(query: Query, index, hits: list[Hit]) -> Report | None:
     return hits[0].report if hits else None
 
 
+def report_points(index, report: Report, rows) -> list[Picked]:
+    """Every sentence of a report's passages (rows) that can stand as an answer point, in order."""
+    out = []
+    for row in rows:
+        p = index.passages[row]
+        hit = Hit(p, report, 0.0, None, None)
+        ids, spans = index.sentences_of(row)
+        for sid, (_, s, e) in zip(ids, spans):
+            text = p.text[int(s):int(e)]
+            if is_point(text, p):
+                out.append(Picked(hit, row, int(s), int(e), 0.0, text, False, int(sid)))
+    return out
+
+
+def improvement_rows(index, report: Report) -> list[int]:
+    """The rows of what a report asks to improve: its improvement points, and in an inspection
+    report the paragraphs under an improvement heading ('Areas for improvement', 'Recommendations')."""
+    lo, hi = index.report_rows[report.id]
+    return [row for row in range(lo, hi) if index.passages[row].kind == "improvement point" or (
+        report.kind == "inspection report" and index.passages[row].kind not in ("judgement table", "facts")
+        and IMPROVEMENT_SECTION.search(index.passages[row].section or ""))]
+
+
+def improvements(query: Query, reports: list[Report], index, settings: AnswerSettings) -> tuple[Report | None, list[Group]]:
+    """What the first of `reports` that has a list of improvements asks to improve, in its order."""
+    for report in reports:
+        points = report_points(index, report, improvement_rows(index, report))
+        if points:
+            for p in points:
+                p.concern = True
+            return report, [Group(report, [Section(None, points[: settings.max_improvements])], _note(report, points, query))]
+    return None, []
+
+
 def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
     """A report's own summary and improvement points; without a summary, the most central sentence
     of each section (nearest the mean of the report's sentence vectors), in the report's order."""
     lo, hi = index.report_rows[report.id]
     passages = [(row, index.passages[row]) for row in range(lo, hi)]
-    hit_of = {row: Hit(p, report, 0.0, None, None) for row, p in passages}
 
     def sentences(rows) -> list[Picked]:
-        out = []
-        for row in rows:
-            p = index.passages[row]
-            ids, spans = index.sentences_of(row)
-            for sid, (_, s, e) in zip(ids, spans):
-                text = p.text[int(s):int(e)]
-                if is_point(text, p):
-                    out.append(Picked(hit_of[row], row, int(s), int(e), 0.0, text, False, int(sid)))
-        return out
+        return report_points(index, report, rows)
 
     own = sentences(row for row, p in passages if p.kind == "summary")
     points = sentences(row for row, p in passages if p.kind == "improvement point")
@@ -238,9 +289,9 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
         items = sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)
         sections = []
         if report.kind == "inspection report":
-            overall = table_row(index, report, "overall effectiveness")
-            if overall is not None:
-                sections.append(Section(None, [overall]))
+            judgement = topic_row(index, report, query) or table_row(index, report, "overall effectiveness")
+            if judgement is not None:
+                sections.append(Section(None, [judgement]))
         sections.append(Section(None, items[: settings.change_per_year]))
         groups.append(Group(report, sections, lead=f"{report.year} — " + report_lead(report)))
     return groups

@@ -19,6 +19,8 @@ class AnswerSettings:
     candidates: int = 12  # passages whose sentences are considered
     candidates_broad: int = 20  # broad questions look deeper: their answer draws on every relevant paragraph
     topic_sentence_bonus: float = 0.05  # broad answers favour a paragraph's opening (topic) sentence
+    # A 'who' question scores a sentence naming nobody this much lower, when another names someone.
+    person_penalty: float = 0.3
     grade_line_bonus: float = 0.3  # rating questions favour judgement-table rows ('... care leavers: Good')
     # Calibrated by evals/calibrate.py on evals/dev.jsonl: see the README's figures.
     min_relevance: float = 0.41  # below this best sentence score the reports do not cover the question
@@ -34,6 +36,7 @@ class AnswerSettings:
     max_concerns_broad: int = 8
     lexical_weight: float = 0.35
     direct: int = 2  # sentences that lead an answer as its direct reply
+    max_improvements: int = 12  # points an answer listing what a report asks to improve shows
     summary_sentences: int = 8  # a summary of a report without its own summary: one per section, at most
     change_per_year: int = 2  # sentences each year of a change-over-time (or yes/no) answer gives
     theme_similarity: float = 0.45  # concerns from two inspections this similar (and sharing a word) are one theme

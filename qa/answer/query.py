@@ -9,7 +9,8 @@ sentence must mention to answer it (its concepts), whether it asks for a figure,
     -> Query(intent="summary", filters=Filters(doc_ids=("<council>-ilacs-2018",), authorities=("<Council>",)), ...)
 
 Intents, tried in this order: rating (a grade question for the judgements table), recurring
-(themes across inspections), summary, definition, change (over time), yesno, broad, fact.
+(themes across inspections), summary, improvements (what a report asks to improve), definition,
+change (over time), yesno, broad, fact.
 
 What it does not do: retrieve, select sentences or decline (those read the `Query`).
 """
@@ -28,7 +29,7 @@ from ..ratings import RATING, SINCE, RatingAsk, rating_ask
 from ..retrieve import Filters
 from .followup import QUESTION_WORDS, YEAR, standalone_query
 
-INTENTS = ("rating", "recurring", "summary", "definition", "change", "yesno", "broad", "fact")
+INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "change", "yesno", "broad", "fact")
 
 RECURRING = re.compile(
     r"\b(keeps? (coming|cropping|popping) (back|up)|recurr\w*|again and again|time and again|repeated(ly)?|"
@@ -41,6 +42,14 @@ SUMMARY = re.compile(
     r"^(please |can you |could you )?(summari[sz]e|sum up|give (me |us )?(a |an |the )?(brief |short )?"
     r"(summary|overview|gist|rundown))\b|\b(summary|overview|gist|main (findings|points)|key (findings|points|messages))"
     r" (of|from|in)\b|^what (are|were) the (main|key) (findings|points|messages)\b",
+    re.IGNORECASE,
+)
+# "What did Ofsted ask <council> to improve?": the answer is the report's own list of what to improve.
+IMPROVEMENTS = re.compile(
+    r"\b(what|which) (\w+ ){0,3}(needs?|needed|has|have|had|must|should|to) (\w+ ){0,2}(improve|improving|improved|do better)\b|"
+    r"\b(asked|ask|told|tell|want(s|ed)?|recommend(s|ed)?)\b(\s+\S+){0,4}\s+to (improve|do better|work on)\b|"
+    r"\b(areas?|points?) (for|of) (improvement|development)\b|\bwhat (are|were) (the |its |their )?"
+    r"(recommendations|improvement points|areas for (improvement|development))\b",
     re.IGNORECASE,
 )
 DEFINITION = re.compile(
@@ -66,6 +75,11 @@ DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)
 PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
                    r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
 COUNCIL_PAPER = re.compile(r"\b(council papers?|cabinet|committee|councillors were told|scrutiny)\b", re.I)
+# A question about a council paper's own procedure (who was asked to decide or note what) is
+# answered by the sections that record it, which other questions pass over.
+PROCEDURE = re.compile(r"\b(cabinet|committees?|councillors?|scrutiny|members|officers?|recommend\w*|asked to|"
+                       r"decisions?|decided|presented|approved?)\b", re.I)
+WHO = re.compile(r"^(who|whom)\b|^(which|what) (person|people|officers?|inspectors?|director|manager|councillors?)\b", re.I)
 INSPECTORS = re.compile(r"\b(inspectors?|ofsted|inspections?)\b", re.I)
 LATEST = re.compile(r"\b(latest|most recent|newest|current|last) (ofsted )?(inspection|report)\b", re.I)
 
@@ -95,6 +109,8 @@ class Query:
     rating: RatingAsk | None
     asks_grade: bool  # names a grade or a judgement: judgement-table rows answer it best
     about_inspectors: bool  # "what did inspectors say": inspection reports are the primary source
+    asks_who: bool  # 'who led ...?', 'which officer ...?': a person's name answers it
+    about_procedure: bool  # asks what a council paper recommends, asks of or records about its readers
     vector: np.ndarray
 
     @property
@@ -138,6 +154,8 @@ def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> t
         return "recurring", None
     if SUMMARY.search(text):
         return "summary", None
+    if IMPROVEMENTS.search(text):
+        return "improvements", None
     m = DEFINITION.match(text.strip())
     if m:
         asked = next(g for g in m.groups() if g)
@@ -204,5 +222,7 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, index, held
         question=question, text=text, history=history, intent=intent, given=given, filters=filters, implied=implied,
         councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
         concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating, asks_grade=bool(RATING.search(text)),
-        about_inspectors=bool(INSPECTORS.search(text)), vector=encode(text),
+        about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
+        asks_who=bool(WHO.search(text)),
+        vector=encode(text),
     )

@@ -10,6 +10,8 @@ needs to improve?" points), and adds what a chosen sentence leans on ("However, 
     is_point("November 2015", passage)                           -> False
     is_point("Key strengths:", passage)                          -> False
     is_point("Care leavers are exempt from council tax.", passage) -> True
+    is_point("Lead inspector: Jane Smith, HMI", passage)           -> True   (a field and its value)
+    is_point("Officers responsible are:\n• A - Manager", passage)  -> True   (a lead-in with its list)
 
 What it does not do: decide how many sentences an answer takes or in what order (that is
 `qa.answer.kinds`), or render them (`qa.answer.compose`).
@@ -55,6 +57,18 @@ COUNT = re.compile(
     r"July|August|September|October|November|December))|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|twenty|hundred|thousand|half|a third)\b", re.I)
 UNITS = {"week", "day", "month", "year", "hour", "time", "number", "averag", "mani", "much", "long"}
+# A list item ('• ', '- ', '(a) ', '3. ') and a labelled field ('Lead inspector: <name>').
+LIST_ITEM = re.compile(r"^\s*([•▪◦*–-]|\(?[a-z0-9]{1,3}[).])\s+\S")
+FIELD = re.compile(r"^[A-Z][\w'’()/&,-]*( [\w'’()/&,-]+){0,4}: \S+( \S+)+$")
+# A person named: two or more capitalised words running ('Lucy Butler', 'Shaun Hanks - Principal'),
+# not an organisation, a title, a date or a council ('Kent County Council', 'His Majesty's').
+CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[’'][a-z]+)?(?: [A-Z][a-z]+(?:[’'][a-z]+)?)+\b")
+NOT_A_PERSON = re.compile(
+    r"\b(Council|Councils|County|Borough|City|Board|Boards|Service|Services|Partnership|Team|Trust|Court|Agency|"
+    r"School|Schools|Department|Committee|Cabinet|Office|Officer|Inspector|Inspectors|His|Her|Majesty|Children|"
+    r"Act|Framework|Plan|Report|Panel|Group|Centre|Network|Hub|Unit|Health|Care|Social|Local|National|Authority|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 GRADE_LINE = re.compile(r":\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$", re.I)
 
 
@@ -64,12 +78,59 @@ def is_point(text: str, passage: Passage) -> bool:
     text = quoted(text.strip())
     if passage.kind in ROW_KINDS:
         return len(text.split()) >= 2 and not text.endswith(":")
+    if "\n" in text:  # a lead-in and its list (see `point_spans`)
+        lead, *items = text.split("\n")
+        return lead.endswith(":") and len(lead.split()) >= 4 and bool(items) and all(LIST_ITEM.match(i) for i in items)
+    if FIELD.match(text) and not GRADE_LINE.search(text):
+        return True
     if text.endswith(":") or len(text.split()) < 4 or not TERMINAL.search(text):
         return False
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "'‘\"“("):
         return False  # a fragment left by a page or a false sentence break
     letters = [c for c in text if c.isalpha()]
     return sum(c.isupper() for c in letters) <= 0.6 * len(letters)  # not a heading in capitals
+
+
+def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
+    """A passage's sentences as candidate points: (sentence rows, start, end). A lead-in ending in
+    ':' and the list items after it are one point when the items do not stand alone (names,
+    fragments: 'are: • A - Principal Social Worker • B - Strategy Manager'); items that are whole
+    sentences stay points of their own. Every other sentence is its own."""
+    passage = index.passages[row]
+    text = passage.text
+    ids, spans = index.sentences_of(row)
+    out: list[tuple[list[int], int, int]] = []
+    k = 0
+    while k < len(ids):
+        sids, start, end = [int(ids[k])], int(spans[k][1]), int(spans[k][2])
+        if text[start:end].rstrip().endswith(":"):
+            j = k
+            while j + 1 < len(ids) and LIST_ITEM.match(text[int(spans[j + 1][1]):int(spans[j + 1][2])]):
+                j += 1
+            items = [text[int(s):int(e)] for _, s, e in spans[k + 1:j + 1]]
+            if items and not any(is_point(item, passage) for item in items):
+                sids += [int(i) for i in ids[k + 1:j + 1]]
+                end = int(spans[j][2])
+                k = j
+        out.append((sids, start, end))
+        k += 1
+    return out
+
+
+def names_person(text: str) -> bool:
+    """Whether a sentence names a person: 'A short presentation will be given by Lucy Butler.'"""
+    from ..places import mentioned
+
+    from bm25s.stopwords import STOPWORDS_EN
+
+    for m in CAPITALISED_RUN.finditer(text):
+        words = m.group(0).split()
+        while words and words[0].lower() in STOPWORDS_EN:  # 'This Inspection', 'The Board'
+            words.pop(0)
+        name = " ".join(words)
+        if len(words) >= 2 and not NOT_A_PERSON.search(name) and not mentioned(name):
+            return True
+    return False
 
 
 def procedural(passage: Passage, report_kind: str) -> bool:
@@ -105,28 +166,34 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
     section_stems: dict[str, frozenset[str]] = {}
     for hit in hits:
         passage = hit.passage
-        if procedural(passage, hit.report.kind):
+        if procedural(passage, hit.report.kind) and not query.about_procedure:
             continue
         row = index.by_id[passage.id]
-        ids, spans = index.sentences_of(row)
-        sims = index.sentence_vectors[ids] @ query.vector
         heading = section_stems.setdefault(passage.section, stems(passage.section))
-        for k, ((_, s, e), sim, sid) in enumerate(zip(spans, sims, ids)):
-            text = passage.text[int(s):int(e)]
+        ids, _ = index.sentences_of(row)
+        sims = dict(zip(ids.tolist(), (index.sentence_vectors[ids] @ query.vector).tolist()))
+        for k, (sids, s, e) in enumerate(point_spans(index, row)):
+            text = passage.text[s:e]
             if not is_point(text, passage):
                 continue
+            sim = max(sims[i] for i in sids)  # a lead-in and its list answer by their best line
             words = stems(text) | heading  # a sentence also says what its section heading says
             lexical = 0.0
             if query.concepts:  # 'LADO' is matched by 'local authority designated officer' in full
                 lexical = sum(any(alt <= words for alt in alts) for alts in query.concepts) / len(query.concepts)
-            score = 0.5 * float(sim) + 0.5 * hit.dense_score + settings.lexical_weight * min(lexical, 1.0)
-            if query.broad and k == 0:
+            score = 0.5 * sim + 0.5 * hit.dense_score + settings.lexical_weight * min(lexical, 1.0)
+            if (query.broad or query.intent == "change") and k == 0:
                 score += settings.topic_sentence_bonus
             if query.asks_grade and GRADE_LINE.search(text):
                 score += settings.grade_line_bonus  # in a rating question a grade is the answer
             if query.figure and not gives_figure(text, query):
                 score -= settings.figure_penalty
-            out.append(Picked(hit, row, int(s), int(e), score, text, is_concern(text, passage), int(sid)))
+            out.append(Picked(hit, row, s, e, score, text, is_concern(text, passage), sids[0]))
+    if query.asks_who:  # 'who presented ...?' is answered by a name, where any sentence gives one
+        named = [names_person(p.text) for p in out]
+        if any(named):
+            for p, has in zip(out, named):
+                p.score -= 0.0 if has else settings.person_penalty
     return out
 
 
