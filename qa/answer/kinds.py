@@ -145,6 +145,8 @@ def broad(query: Query, scored: list[Picked], hits: list[Hit], index, settings: 
     sentences and the concerns it raises, so the answer covers all of them."""
     top_dense = max(h.dense_score for h in hits)
     relevant = {index.by_id[h.passage.id] for h in hits if h.dense_score >= top_dense - settings.broad_passage_within}
+    best = max(p.score for p in scored)  # and the paragraphs of the best sentences, however they were found
+    relevant |= {p.row for p in scored if p.score >= best - settings.keep_within}
     chosen: list[Picked] = []
     for row in dict.fromkeys(p.row for p in scored if p.row in relevant):
         mine = [p for p in scored if p.row == row]
