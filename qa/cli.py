@@ -247,10 +247,10 @@ def cmd_ask(args) -> int:
     index = _index(args)
     answerer = Answerer(Retriever(index))
     answer = answerer.answer(args.question, history=args.history or (), filters=_filters(args))
+    cited = [c.hit for c in answer.citations]
+    labels = reader_labels(index, cited + list(answer.passages))
     if args.json:
         data = answer.to_dict()
-        cited = [c.hit for c in answer.citations]
-        labels = reader_labels(index, cited + list(answer.passages))
         for item, hit in zip(data["citations"], cited):
             hit_json(hit, labels, base, item)
         for item, hit in zip(data["passages"], answer.passages):
@@ -258,7 +258,7 @@ def cmd_ask(args) -> int:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print(format_answer_text(answer, base_url=base))
+        print(format_answer_text(answer, base_url=base, labels=labels))
     return 0
 
 

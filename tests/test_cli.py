@@ -154,3 +154,10 @@ def test_a_malformed_base_url_in_the_environment_is_named_as_such():
     assert result.returncode == 2
     assert result.stderr == ("reportqa: error: REPORTQA_BASE_URL must be an absolute http(s) address such as "
                              f"{BASE}, not 'reportqa.example.org': it does not start with http:// or https://\n")
+
+
+def test_ask_names_improvement_points_with_their_number_in_its_sources(index_dir, seed_corpus):
+    result = asked(index_dir, seed_corpus, "ask", "What did Ofsted ask Oxfordshire to improve in 2024?")
+    assert result.returncode == 0, result.stderr
+    sources = re.findall(r"^\[\d+\] Ofsted ILACS 2024, (improvement point.*?) — ", result.stdout, re.M)
+    assert sources and sources == [f"improvement point {n}" for n in range(1, len(sources) + 1)], result.stdout

@@ -177,9 +177,12 @@ def decline(query, shown: list[Hit], reason: str) -> Answer:
     return Answer(query.question, query.text, text, True, [], shown, reason, intent=query.intent)
 
 
-def format_answer_text(answer: Answer, base_url: str = "") -> str:
-    """The answer, then its numbered sources (or, for a decline, the nearest passages), for a terminal."""
+def format_answer_text(answer: Answer, base_url: str = "", labels: dict[str, str] | None = None) -> str:
+    """The answer, then its numbered sources (or, for a decline, the nearest passages), for a terminal.
+    `labels`: passage id -> its name for a reader with its ordinal ('improvement point 3'), where known."""
     from ..retrieve import citation_name, passage_url
+
+    labels = labels or {}
 
     out = [answer.answer]
     if answer.standalone_query != answer.question:
@@ -188,12 +191,12 @@ def format_answer_text(answer: Answer, base_url: str = "") -> str:
         out.append("\nSources:")
         for c in answer.citations:
             h = c.hit
-            out.append(f"[{c.n}] {citation_name(h.report, h.passage)} — {h.report.kind}, {h.report.date}"
+            out.append(f"[{c.n}] {citation_name(h.report, h.passage, labels.get(h.passage.id))} — {h.report.kind}, {h.report.date}"
                        + (f" — {h.passage.section}" if h.passage.section else ""))
             out.append(f"    “{c.quote}”")
             out.append(f"    {passage_url(h.passage, base_url)}")
     elif answer.abstained and answer.passages:
         out.append("\nNearest passages:")
         for h in answer.passages[:3]:
-            out.append(f"- {citation_name(h.report, h.passage)}: {passage_url(h.passage, base_url)}")
+            out.append(f"- {citation_name(h.report, h.passage, labels.get(h.passage.id))}: {passage_url(h.passage, base_url)}")
     return "\n".join(out)
