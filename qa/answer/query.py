@@ -33,7 +33,7 @@ INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "chan
 
 RECURRING = re.compile(
     r"\b(keeps? (coming|cropping|popping) (back|up)|recurr\w*|again and again|time and again|repeated(ly)?|"
-    r"persist\w*|same (problems?|issues?|weakness\w*|concerns?|criticisms?)|every inspection|"
+    r"persist\w*|same (problems?|issues?|weakness\w*|concerns?|criticisms?)|every (\w+ )?inspection|"
     r"across (the |all )?(inspections|reports|years)|raised (before|again|more than once)|come up (again|before)|"
     r"still (a |an )?(problem|issue|concern|weak\w*))\b",
     re.IGNORECASE,
@@ -66,7 +66,7 @@ CHANGE = re.compile(
 )
 YESNO = re.compile(r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 BROAD = re.compile(
-    r"^(what|how) (did|do|does|have|has) (the )?(inspectors?|ofsted|reports?|they|the inspection|the council|papers?)"
+    r"^(what|how) (did|do|does|have|has) (the )?((19|20)\d\d )?(inspectors?|ofsted|reports?|they|the inspection|the council|papers?)"
     r"( \w+)? (say|said|find|found|think|thought|report|conclude|make of)\b|^tell me about\b|^(give me )?an? overview\b|"
     r"^how (good|well|strong)\b|^what (is|are) (the )?(strengths|weaknesses|concerns)\b",
     re.IGNORECASE,

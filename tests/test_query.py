@@ -1,0 +1,36 @@
+"""A question's intent, read once from its words (qa/answer/query.py): each phrasing a user types
+goes to the composition that answers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.query import WHO, intent_of
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Has restorative practice featured in every Leeds inspection?", "recurring"),
+    ("What keeps coming back across inspections?", "recurring"),
+    ("Summarise Dorset's 2025 Ofsted report", "summary"),
+    ("What did Ofsted ask Leeds to improve in 2018?", "improvements"),
+    ("What does Blackpool need to improve?", "improvements"),
+    ("What were the recommendations of the 2017 inspection?", "improvements"),
+    ("How has the Leeds service for care leavers changed since 2015?", "change"),
+    ("Has Leeds improved since 2018?", "change"),
+    ("Are there enough adopters for Blackpool's children?", "yesno"),
+    ("What does the 2024 report say about the health of children in care?", "broad"),
+    ("What did inspectors say about care leavers in Blackpool?", "broad"),
+    ("How quickly does Leeds deal with domestic abuse incidents?", "fact"),
+])
+def test_each_phrasing_goes_to_the_composition_that_answers_it(question, intent):
+    assert intent_of(question, (), None)[0] == intent  # (a grade question is 'rating' before any of these)
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Who led the inspection of Blackpool in 2026?", True),
+    ("Which officer presented the findings?", True),
+    ("Does the council keep proper tabs on children who are home-schooled?", False),  # 'who' in a clause
+    ("Is the council building new homes, and who is paying for them?", False),
+])
+def test_a_who_question_is_one_that_asks_for_a_person(question, asks):
+    assert bool(WHO.search(question)) is asks
