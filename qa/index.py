@@ -147,10 +147,24 @@ class Index:
         scores, ids = self.faiss.search(query, depth, params=params)
         return scores[0], ids[0]
 
+    @cached_property
+    def sentence_offsets(self) -> np.ndarray:
+        """Passage row r's sentences are sentence_offsets[r]:sentence_offsets[r + 1] (the spans are
+        in passage order): found once, so that a question looks up its passages' sentences in O(1)."""
+        return np.searchsorted(np.ascontiguousarray(self.sentence_spans[:, 0]), np.arange(len(self.passages) + 1))
+
     def sentences_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices into sentence_vectors/sentence_spans of one passage's sentences, in order."""
-        lo, hi = np.searchsorted(self.sentence_spans[:, 0], [row, row + 1])
+        lo, hi = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
         return np.arange(lo, hi), self.sentence_spans[lo:hi]
+
+    def sentence_ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences of the given passage rows (indices into sentence_vectors), and each one's row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, hi = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        counts = hi - lo
+        ids = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return ids, np.repeat(rows, counts)
 
 
 def pipeline_hash() -> str:
