@@ -30,6 +30,7 @@ from .chunk import Passage, chunk_report
 from .embed import MODEL_PACKAGE
 from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue, report_digest
 from .sentences import split_sentences
+from .stored import StoredPassages, field_of
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
@@ -92,14 +93,14 @@ class Index:
     by_id: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.by_id = {pid: i for i, pid in enumerate(field_of(self.passages, "id"))}
 
     @cached_property
     def report_rows(self) -> dict[str, tuple[int, int]]:
         """doc_id -> (first, end) passage rows: a report's passages are contiguous, in catalogue order."""
         rows: dict[str, tuple[int, int]] = {}
-        for i, p in enumerate(self.passages):
-            rows[p.doc_id] = (rows.get(p.doc_id, (i, i))[0], i + 1)
+        for i, doc_id in enumerate(field_of(self.passages, "doc_id")):
+            rows[doc_id] = (rows.get(doc_id, (i, i))[0], i + 1)
         return rows
 
     def passages_of(self, doc_id: str) -> list[Passage]:
@@ -109,9 +110,9 @@ class Index:
     def judgement_tables(self) -> dict[str, str]:
         """doc_id -> id of the report's judgement table passage."""
         tables: dict[str, str] = {}
-        for p in self.passages:
-            if p.kind == "judgement table":
-                tables.setdefault(p.doc_id, p.id)
+        for kind, doc_id, pid in zip(*(field_of(self.passages, f) for f in ("kind", "doc_id", "id"))):
+            if kind == "judgement table":
+                tables.setdefault(doc_id, pid)
         return tables
 
     def search_units(self, query_vector: np.ndarray, depth: int, units: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -557,7 +558,7 @@ def load_index(
                 raise IndexCorrupt(f"the index file {path / name} is damaged (size changed): {fix}")
         store = json.loads((path / "passages.json").read_text(encoding="utf-8"))
         reports = {r["id"]: Report.from_dict(r) for r in store["reports"]}
-        passages = [Passage(**(p | {"spans": tuple(map(tuple, p["spans"]))})) for p in store["passages"]]
+        passages = StoredPassages(store["passages"])  # each made a Passage when first read
         vectors = faiss.read_index(str(path / "units.faiss"))
         unit_passage = np.load(path / "units.npy")
         unit_vectors = np.load(path / "unit_vectors.npy", mmap_mode="r")

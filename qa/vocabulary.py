@@ -130,13 +130,15 @@ def _headings(index) -> tuple[np.ndarray, list[dict[str, int]]]:
 
     from .index import bm25_text
 
+    from .stored import field_of
+
     groups: dict[tuple[str, str], int] = {}
     group = np.empty(len(index.passages), dtype=np.int64)
     first: list = []
-    for row, p in enumerate(index.passages):
-        g = groups.setdefault((p.doc_id, p.section), len(first))
+    for row, key in enumerate(zip(field_of(index.passages, "doc_id"), field_of(index.passages, "section"))):
+        g = groups.setdefault(key, len(first))
         if g == len(first):
-            first.append(p)
+            first.append(index.passages[row])
         group[row] = g
     # What bm25_text adds to a passage's text, tokenized once per distinct title and heading.
     texts = list(dict.fromkeys(bm25_text(replace(p, text=""), index.reports[p.doc_id]) for p in first))
