@@ -586,7 +586,7 @@ def load_index(
                 "run `reportqa index` to rebuild it"
             )
         corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
-        if corpus_hash(corpus_dir) != manifest["corpus_sha256"]:
+        if corpus_hash(corpus_dir, list(reports.values())) != manifest["corpus_sha256"]:
             raise IndexStale(
                 f"the corpus in {corpus_dir} changed since the index was built on {manifest['built_at']}: "
                 "run `reportqa index` to rebuild it"
