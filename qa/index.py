@@ -536,8 +536,9 @@ def load_index(
     check_stale: bool = True,
 ) -> Index:
     """Load the published index; raise IndexMissing, IndexCorrupt or IndexStale with the fix."""
-    import bm25s
     import faiss
+
+    from .bm25file import load_bm25
 
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     link = index_dir / CURRENT
@@ -566,7 +567,7 @@ def load_index(
         # process serving the same build shares the pages (0.7 s and 290 MB at the whole archive)
         sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         sentence_spans = np.load(path / "sentence_spans.npy")
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, mmap=True)
+        bm25 = load_bm25(path / "bm25")  # bm25s's files, read without importing bm25s (and scipy)
     except IndexProblem:
         raise
     except Exception as exc:  # any unreadable artefact is a damaged index, whatever the library raises

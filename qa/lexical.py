@@ -2,8 +2,9 @@
 
 What it does: lower-cases, drops English stopwords and stems with Snowball (`bm25s.tokenize` with
 PyStemmer), so the index, retrieval and answer composition all see the same tokens. `stems`, the
-answer stage's per-sentence call, does the same steps directly (bm25s.tokenize sets up progress
-bars and vocabularies on every call, 40 µs a sentence); a test checks both agree on the corpus.
+answer stage's per-sentence call, and `tokens`, a question's words for BM25, do the same steps
+directly (bm25s.tokenize sets up progress bars and vocabularies on every call, 40 µs a sentence,
+and importing bm25s imports scipy); a test checks they agree with it on the corpus.
 
     stems("Care leavers' personal advisers start too late") -> {"care", "leaver", "person", "advis", "start", "too", "late"}
 
@@ -26,11 +27,15 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN  # what stopwords="en" means to bm25s.tokenize
+# What stopwords="en" means to bm25s.tokenize (bm25s.stopwords.STOPWORDS_EN; a test checks they
+# agree): written out so that answering a question does not import bm25s, and with it scipy.
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"))
 
-    return frozenset(STOPWORDS_EN)
+
+def _stopwords() -> frozenset[str]:
+    return STOPWORDS
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -38,6 +43,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+
+def tokens(text: str) -> list[str]:
+    """`tokenize([text])[0]` (stemmed content words in order, repeats kept) without bm25s."""
+    words = [w for w in TOKEN.findall(text.lower()) if w not in STOPWORDS]
+    return _stemmer().stemWords(words) if words else []
 
 
 @lru_cache(maxsize=65536)

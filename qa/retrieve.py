@@ -268,15 +268,17 @@ class Retriever:
         """BM25 of the text's words, one float32 per passage, read from the postings of its words
         only and summed word by word in float32, as bm25s.get_scores sums them; None when no word
         of the text is in the index."""
-        from .lexical import tokenize
+        from .lexical import tokens
 
         bm25 = self.index.bm25
         vocab = bm25.vocab_dict
         ptr, rows, data = bm25.scores["indptr"], bm25.scores["indices"], bm25.scores["data"]
         columns = len(ptr) - 1
-        ids = [vocab[t] for t in tokenize([text])[0] if vocab.get(t, columns) < columns]
+        ids = [vocab[t] for t in tokens(text) if vocab.get(t, columns) < columns]
         if not ids:
             return None
+        if getattr(bm25, "nonoccurrence_array", None) is not None:  # BM25L/BM25+: every passage scores
+            return bm25.get_scores([t for t in tokens(text) if t in vocab])
         total = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
         for i in ids:
             a, b = int(ptr[i]), int(ptr[i + 1])

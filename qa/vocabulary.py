@@ -28,7 +28,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lexical import stems, tokenize
+from .lexical import stems, tokens
 
 TF_TOLERANCE = 0.01  # recovered term frequencies must be this close to whole numbers
 
@@ -142,7 +142,7 @@ def _headings(index) -> tuple[np.ndarray, list[dict[str, int]]]:
         group[row] = g
     # What bm25_text adds to a passage's text, tokenized once per distinct title and heading.
     texts = list(dict.fromkeys(bm25_text(replace(p, text=""), index.reports[p.doc_id]) for p in first))
-    counts = {text: dict(Counter(tokens)) for text, tokens in zip(texts, tokenize(texts))}
+    counts = {text: dict(Counter(tokens(text))) for text in texts}
     return group, [counts[bm25_text(replace(p, text=""), index.reports[p.doc_id])] for p in first]
 
 

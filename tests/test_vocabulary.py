@@ -81,3 +81,26 @@ def test_guards_know_every_word_and_acronym_of_the_reports_without_reading_the_p
     assert all(guards.known_word(w[:1].upper() + w[1:]) for w in words)
     assert all(guards.known_word(a) and guards.known_word(a.rstrip("s")) for a in acronyms)
     assert not any(guards.known_word(w) for w in ("GCSE", "Xyzzy", "QWV"))
+
+
+def test_the_one_text_tokenizer_and_stopwords_are_bm25s_own(index):
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from qa.lexical import STOPWORDS, tokens
+
+    assert STOPWORDS == frozenset(STOPWORDS_EN)
+    texts = [p.text for p in index.passages] + ["", "The the THE care-leavers’ 2nd", "a an and"]
+    assert [tokens(t) for t in texts] == tokenize(texts)
+
+
+def test_the_bm25_index_read_without_bm25s_is_bm25s_own(index):
+    import bm25s
+
+    from qa.bm25file import StoredBM25
+
+    theirs = bm25s.BM25.load(str(index.path / "bm25"), show_progress=False, mmap=True)
+    ours = StoredBM25(index.path / "bm25")
+    assert ours.vocab_dict == theirs.vocab_dict and (ours.k1, ours.b, ours.method) == (theirs.k1, theirs.b, theirs.method)
+    for query in ("care leavers council tax", "designated officer", "foster carers recruitment 2015"):
+        words = [t for t in tokenize([query])[0] if t in ours.vocab_dict]
+        assert words and ours.get_scores(words).tolist() == theirs.get_scores(words).tolist()
