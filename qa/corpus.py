@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,9 @@ class Report:
         return int(self.date[:4])
 
     def to_dict(self) -> dict:
-        data = asdict(self) | {"year": self.year}
+        # fields are strings and a tuple of string pairs: a shallow copy is asdict's result
+        # without its deep copy (0.08 s over the archive's 497 reports when an index loads)
+        data = {f.name: getattr(self, f.name) for f in fields(self)} | {"year": self.year}
         data["judgements"] = [{"name": n, "grade": g} for n, g in self.judgements]
         return data
 
