@@ -7,6 +7,8 @@ Run:  .venv/bin/python evals/bench.py            # the README's table (several m
 What it measures (nothing is asserted; machines are noisy, so `uptime`'s load is printed with it):
 - a question's encode: the product's ONNX encoder against one bare torch encode (sentence-transformers);
 - ask p50 / p95 in process (unique questions, no cache) against one bare torch query encode;
+- ask p50 at a synthetic 100k-passage index (the seeds repeated with noise, evals/synthetic.py;
+  10k with --quick) against ask p50 at the seeds in the same run;
 - hybrid search against a bare FAISS search of a precomputed vector;
 - index load against reading the same files' bytes;
 - `reportqa ask` from the shell against starting a bare Python;
@@ -96,7 +98,6 @@ def bare_torch_encode(repeat: int) -> float:
 
 
 def in_process(index, label: str, torch_encode: float, repeat: int) -> None:
-    from qa.answer import Answerer
     from qa.embed import clear_query_cache, encode_query, onnx_encoder, query_encoder
     from qa.retrieve import Retriever
 
@@ -107,19 +108,10 @@ def in_process(index, label: str, torch_encode: float, repeat: int) -> None:
     if label == "seeds":
         row(f"question encode, {query_encoder()} (ONNX Runtime)", ms(onnx), f"torch encode {ms(torch_encode)}", onnx / torch_encode)
     retriever = Retriever(index)
-    answerer = Answerer(retriever)
-    n = [0]
-
-    def ask():
-        n[0] += 1
-        clear_query_cache()
-        answerer.answer(unique(n[0]))
-
-    for _ in range(3):
-        ask()
-    times = timed(ask, repeat)
+    times = ask_times(index, repeat)
     row(f"ask p50, in process ({label})", ms(p(times, 0.5)), f"torch encode {ms(torch_encode)}", p(times, 0.5) / torch_encode, "≤ 2×")
     row(f"ask p95, in process ({label})", ms(p(times, 0.95)), f"torch encode {ms(torch_encode)}", p(times, 0.95) / torch_encode)
+    n = [0]
     vector = encode_query(qs[0]).reshape(1, -1)
     bare = statistics.median(timed(lambda: index.faiss.search(vector, 10), repeat * 5))
 
@@ -130,6 +122,40 @@ def in_process(index, label: str, torch_encode: float, repeat: int) -> None:
 
     s = statistics.median(timed(search, repeat))
     row(f"hybrid search p50 ({label})", ms(s), f"bare FAISS search {bare * 1000:.3f} ms", s / bare)
+
+
+def ask_times(index, repeat: int) -> list[float]:
+    """Seconds per answer of `repeat` questions never asked before (three first, not counted)."""
+    from qa.answer import Answerer
+    from qa.embed import clear_query_cache
+    from qa.retrieve import Retriever
+
+    answerer = Answerer(Retriever(index))
+    n = [0]
+
+    def ask():
+        n[0] += 1
+        clear_query_cache()
+        answerer.answer(unique(n[0]))
+
+    for _ in range(3):
+        ask()
+    return timed(ask, repeat)
+
+
+def at_scale(index, passages: int, repeat: int) -> None:
+    """Ask p50 at a synthetic index of `passages` passages (the seeds repeated: evals/synthetic.py)
+    against ask p50 at the seeds, measured again beside it: the cost of the collection's size."""
+    from evals.synthetic import synthetic_index
+
+    started = time.perf_counter()
+    big = synthetic_index(index, passages)
+    made = time.perf_counter() - started
+    seeds, large = p(ask_times(index, repeat), 0.5), p(ask_times(big, repeat), 0.5)
+    seeds = min(seeds, p(ask_times(index, repeat), 0.5))  # the seeds once more, after: the machine's load moves
+    row(f"ask p50, in process, synthetic index of {len(big.passages):,} passages (the seeds repeated, "
+        f"{big.faiss.ntotal:,} units in HNSW, {len(big.sentence_vectors):,} sentences; made in {made:.0f} s)",
+        ms(large), f"ask p50 at the seeds {ms(seeds)}", large / seeds, "≤ 2×")
 
 
 def load_cost(index_dir: Path, corpus: Path, label: str, repeat: int) -> None:
@@ -326,7 +352,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI-sized: few requests, 1k and 10k vectors")
     parser.add_argument("--sizes", default=None, help="comma-separated vector counts (default 1000,10000,100000,1000000)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: build,ask,server,size")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: build,ask,scale,server,size")
     parser.add_argument("--per-client", type=int, default=None, help="questions each server client asks (default 12; 3 with --quick)")
     parser.add_argument("--archive-corpus", type=Path, default=None)
     parser.add_argument("--archive-index", type=Path, default=None)
@@ -356,6 +382,8 @@ def main() -> None:
             in_process(index, "seeds", torch_encode, repeat)
             load_cost(index_dir, corpus, "seeds", repeat)
             shell_ask(index_dir, corpus, "seeds")
+        if "scale" not in skip:
+            at_scale(index, 10_000 if args.quick else 100_000, repeat)
         if "server" not in skip:
             serve(index_dir, corpus, "seeds", clients, per_client, torch_encode)
         archive = None

@@ -13,6 +13,7 @@ What it does not do: any parsing, ranking or answering of its own.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -454,7 +455,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        # The command is done and the process ends: the collector's passes at exit over the
+        # objects still alive (the index's passages: 0.35 s at the whole archive) find nothing.
+        gc.freeze()
+        return code
     except (UserError, CatalogueError, IndexProblem, QueryError, QuestionFileError) as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2

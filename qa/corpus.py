@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,9 @@ class Report:
         return int(self.date[:4])
 
     def to_dict(self) -> dict:
-        data = asdict(self) | {"year": self.year}
+        # fields are strings and a tuple of string pairs: a shallow copy is asdict's result
+        # without its deep copy (0.08 s over the archive's 497 reports when an index loads)
+        data = {f.name: getattr(self, f.name) for f in fields(self)} | {"year": self.year}
         data["judgements"] = [{"name": n, "grade": g} for n, g in self.judgements]
         return data
 
@@ -195,10 +197,16 @@ def report_digests(corpus_dir: Path | str | None = None) -> dict[str, str]:
     return {r.id: report_digest(r, corpus_dir) for r in load_catalogue(corpus_dir)}
 
 
-def corpus_hash(corpus_dir: Path | str | None = None) -> str:
-    """sha256 over the catalogue and every catalogued file, in catalogue order."""
+def corpus_hash(corpus_dir: Path | str | None = None, reports: list[Report] | None = None) -> str:
+    """sha256 over the catalogue and every catalogued file, in catalogue order.
+
+    reports: the catalogue's reports as an index recorded them at its build, to check that index
+    without parsing the catalogue (0.26 s at the whole archive). The result is the same hash
+    whenever the catalogue file is unchanged (its parse is then those reports); when it has
+    changed, its bytes, hashed first, make the result differ from the recorded hash either way."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     digest = hashlib.sha256((corpus_dir / CATALOGUE_NAME).read_bytes())
-    for doc_id, report_sha in report_digests(corpus_dir).items():
+    digests = report_digests(corpus_dir) if reports is None else {r.id: report_digest(r, corpus_dir) for r in reports}
+    for doc_id, report_sha in digests.items():
         digest.update(f"{doc_id}\0{report_sha}\0".encode())
     return digest.hexdigest()

@@ -30,6 +30,7 @@ from .chunk import Passage, chunk_report
 from .embed import MODEL_PACKAGE
 from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue, report_digest
 from .sentences import split_sentences
+from .stored import StoredPassages, field_of
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
@@ -92,14 +93,14 @@ class Index:
     by_id: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.by_id = {pid: i for i, pid in enumerate(field_of(self.passages, "id"))}
 
     @cached_property
     def report_rows(self) -> dict[str, tuple[int, int]]:
         """doc_id -> (first, end) passage rows: a report's passages are contiguous, in catalogue order."""
         rows: dict[str, tuple[int, int]] = {}
-        for i, p in enumerate(self.passages):
-            rows[p.doc_id] = (rows.get(p.doc_id, (i, i))[0], i + 1)
+        for i, doc_id in enumerate(field_of(self.passages, "doc_id")):
+            rows[doc_id] = (rows.get(doc_id, (i, i))[0], i + 1)
         return rows
 
     def passages_of(self, doc_id: str) -> list[Passage]:
@@ -109,9 +110,9 @@ class Index:
     def judgement_tables(self) -> dict[str, str]:
         """doc_id -> id of the report's judgement table passage."""
         tables: dict[str, str] = {}
-        for p in self.passages:
-            if p.kind == "judgement table":
-                tables.setdefault(p.doc_id, p.id)
+        for kind, doc_id, pid in zip(*(field_of(self.passages, f) for f in ("kind", "doc_id", "id"))):
+            if kind == "judgement table":
+                tables.setdefault(doc_id, pid)
         return tables
 
     def search_units(self, query_vector: np.ndarray, depth: int, units: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -147,10 +148,24 @@ class Index:
         scores, ids = self.faiss.search(query, depth, params=params)
         return scores[0], ids[0]
 
+    @cached_property
+    def sentence_offsets(self) -> np.ndarray:
+        """Passage row r's sentences are sentence_offsets[r]:sentence_offsets[r + 1] (the spans are
+        in passage order): found once, so that a question looks up its passages' sentences in O(1)."""
+        return np.searchsorted(np.ascontiguousarray(self.sentence_spans[:, 0]), np.arange(len(self.passages) + 1))
+
     def sentences_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Indices into sentence_vectors/sentence_spans of one passage's sentences, in order."""
-        lo, hi = np.searchsorted(self.sentence_spans[:, 0], [row, row + 1])
+        lo, hi = int(self.sentence_offsets[row]), int(self.sentence_offsets[row + 1])
         return np.arange(lo, hi), self.sentence_spans[lo:hi]
+
+    def sentence_ids(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences of the given passage rows (indices into sentence_vectors), and each one's row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, hi = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        counts = hi - lo
+        ids = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return ids, np.repeat(rows, counts)
 
 
 def pipeline_hash() -> str:
@@ -521,8 +536,9 @@ def load_index(
     check_stale: bool = True,
 ) -> Index:
     """Load the published index; raise IndexMissing, IndexCorrupt or IndexStale with the fix."""
-    import bm25s
     import faiss
+
+    from .bm25file import load_bm25
 
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     link = index_dir / CURRENT
@@ -541,9 +557,9 @@ def load_index(
         for name, size in manifest["files"].items():
             if (path / name).stat().st_size != size:
                 raise IndexCorrupt(f"the index file {path / name} is damaged (size changed): {fix}")
-        store = json.loads((path / "passages.json").read_text(encoding="utf-8"))
+        store = _parsed(path / "passages.json")
         reports = {r["id"]: Report.from_dict(r) for r in store["reports"]}
-        passages = [Passage(**(p | {"spans": tuple(map(tuple, p["spans"]))})) for p in store["passages"]]
+        passages = StoredPassages(store["passages"])  # each made a Passage when first read
         vectors = faiss.read_index(str(path / "units.faiss"))
         unit_passage = np.load(path / "units.npy")
         unit_vectors = np.load(path / "unit_vectors.npy", mmap_mode="r")
@@ -551,7 +567,7 @@ def load_index(
         # process serving the same build shares the pages (0.7 s and 290 MB at the whole archive)
         sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         sentence_spans = np.load(path / "sentence_spans.npy")
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, mmap=True)
+        bm25 = load_bm25(path / "bm25")  # bm25s's files, read without importing bm25s (and scipy)
     except IndexProblem:
         raise
     except Exception as exc:  # any unreadable artefact is a damaged index, whatever the library raises
@@ -571,12 +587,27 @@ def load_index(
                 "run `reportqa index` to rebuild it"
             )
         corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
-        if corpus_hash(corpus_dir) != manifest["corpus_sha256"]:
+        if corpus_hash(corpus_dir, list(reports.values())) != manifest["corpus_sha256"]:
             raise IndexStale(
                 f"the corpus in {corpus_dir} changed since the index was built on {manifest['built_at']}: "
                 "run `reportqa index` to rebuild it"
             )
     return Index(path, manifest, reports, passages, vectors, unit_passage, unit_vectors, sentence_vectors, sentence_spans, bm25)
+
+
+def _parsed(path: Path):
+    """JSON of a file, parsed with the cyclic garbage collector paused: the passage store's 56k
+    objects at the whole archive set off collections that find nothing (0.1 s of 0.35 s)."""
+    import gc
+
+    text = path.read_text(encoding="utf-8")
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def ensure_index(

@@ -24,6 +24,10 @@ from .index import Index
 from .places import same_council
 
 MODES = ("hybrid", "dense", "bm25")
+# With SearchSettings.sentences, the sentences scored are those of the passages of this many times
+# the units read for ranking (and of the BM25 candidates). At the whole archive, against scoring
+# every sentence: top-10 overlap 0.63 with 1x and 0.77 with 3x unfiltered (dense + sentences).
+SENTENCE_DEPTH = 3
 
 
 class QueryError(ValueError):
@@ -176,82 +180,129 @@ def passage_url(passage: Passage, base: str = "") -> str:
     return f"{base.rstrip('/')}/reports/{passage.doc_id}#p{passage.label}"
 
 
+class Allowed:
+    """The passages a filter allows, as row ranges (one per allowed report: a report's passages are
+    one contiguous run of rows), and the embedding units of those passages."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, units: np.ndarray) -> None:
+        self.starts, self.ends, self.units = starts, ends, units
+
+    def contains(self, rows: np.ndarray) -> np.ndarray:
+        """Which of the given passage rows the filter allows (a search per row: O(k log reports))."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(self.starts) == 0:
+            return np.zeros(len(rows), dtype=bool)
+        at = np.searchsorted(self.starts, rows, side="right") - 1
+        return (at >= 0) & (rows < self.ends[np.maximum(at, 0)])
+
+
 @dataclass
 class Retriever:
+    """Ranks passages for a query. Per question it touches the k nearest embedding units, the
+    postings of the query's words in BM25 and, with `sentences`, the sentences of those candidate
+    passages only: nothing that grows with the whole collection but the postings of common words.
+    A filter costs one check per report, once per distinct filter (cached)."""
+
     index: Index
     settings: SearchSettings = field(default_factory=SearchSettings)
 
     def __post_init__(self) -> None:
+        from functools import lru_cache
+
         from .embed import model_hash
         from .index import IndexStale
 
         if self.settings.mode != "bm25" and self.index.manifest.get("model_sha256") != model_hash():
             raise IndexStale("the embedding model changed since the index was built: run `reportqa index` to rebuild it")
+        self._allowed_by_filter = lru_cache(maxsize=64)(self._allowed_uncached)
 
-    def _allowed(self, filters: Filters) -> np.ndarray | None:
-        """A mask over passage rows, built from the reports the filters allow (one check per report,
-        not per passage: a report's passages are one contiguous run of rows)."""
+    def _allowed(self, filters: Filters) -> Allowed | None:
         if filters == Filters():
             return None
         filters.check(self.index.reports)
-        allowed = np.zeros(len(self.index.passages), dtype=bool)
-        for doc_id, (lo, hi) in self.index.report_rows.items():
-            if filters.allows(self.index.reports[doc_id]):
-                allowed[lo:hi] = True
-        return allowed
+        return self._allowed_by_filter(filters)
 
-    def dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
-        """Best unit score of each candidate passage (a long passage scores by its best window)."""
-        import faiss
+    def _allowed_uncached(self, filters: Filters) -> Allowed:
+        """The filter's passages from the reports it allows: one check per report, not per passage."""
+        index = self.index
+        reports = filters.doc_ids or index.report_rows  # named reports: only those are looked at
+        spans = [index.report_rows[doc_id] for doc_id in dict.fromkeys(reports)
+                 if doc_id in index.report_rows and filters.allows(index.reports[doc_id])]
+        starts = np.array(sorted(lo for lo, _ in spans), dtype=np.int64)
+        ends = np.array(sorted(hi for _, hi in spans), dtype=np.int64)
+        first, last = np.searchsorted(index.unit_passage, starts), np.searchsorted(index.unit_passage, ends)
+        units = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in zip(first, last)] or [np.zeros(0, np.int64)])
+        return Allowed(starts, ends, units)
 
+    def dense_scores(self, query_vector: np.ndarray, allowed: Allowed | None,
+                     also: np.ndarray | None = None) -> dict[int, float]:
+        """Best unit score of each candidate passage (a long passage scores by its best window):
+        the nearest units through `Index.search_units` (exact over a selective filter). With
+        `sentences`, a passage also scores by its best sentence, among the sentences of candidate
+        passages only: those of the SENTENCE_DEPTH times as many nearest units, and `also` (the
+        caller's BM25 candidates), not every sentence of the collection."""
         index = self.index
         depth = min(index.faiss.ntotal, max(self.settings.candidates * 3, 50))
-        params = None
-        if allowed is not None:
-            units = np.flatnonzero(allowed[index.unit_passage]).astype(np.int64)
-            if len(units) == 0:
-                return {}
-            depth = min(depth, len(units))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(units))
-        scores, ids = index.faiss.search(query_vector.reshape(1, -1), depth, params=params)
+        units = None if allowed is None else allowed.units
+        deeper = depth * SENTENCE_DEPTH if self.settings.sentences else depth
+        scores, ids = index.search_units(query_vector, deeper, units)
+        rows = np.asarray(index.unit_passage)[ids[ids >= 0]].astype(np.int64)
         best: dict[int, float] = {}
-        for score, unit in zip(scores[0], ids[0]):
-            if unit < 0:
-                continue
-            row = int(index.unit_passage[unit])
-            best[row] = max(best.get(row, -1.0), float(score))
+        for score, row in zip(scores[ids >= 0][:depth].tolist(), rows[:depth].tolist()):
+            if score > best.get(row, -1.0):
+                best[row] = score
         if self.settings.sentences:
-            sims = index.sentence_vectors @ query_vector
-            rows = index.sentence_spans[:, 0]
+            candidates = np.unique(np.concatenate([rows, np.asarray(also if also is not None else [], dtype=np.int64)]))
             if allowed is not None:
-                sims = np.where(allowed[rows], sims, -1.0)
-            for i in np.argsort(-sims)[:depth]:
-                row = int(rows[i])
-                if allowed is None or allowed[row]:
-                    best[row] = max(best.get(row, -1.0), float(sims[i]))
+                candidates = candidates[allowed.contains(candidates)]
+            sentence_ids, owners = index.sentence_ids(candidates)
+            if len(sentence_ids):
+                sims = np.asarray(index.sentence_vectors[sentence_ids]) @ np.asarray(query_vector, dtype=np.float32)
+                top = np.argsort(-sims, kind="stable")[:depth]
+                for sim, row in zip(sims[top].tolist(), owners[top].tolist()):
+                    if sim > best.get(row, -1.0):
+                        best[row] = sim
         return best
 
-    def bm25_scores(self, query: str, allowed: np.ndarray | None, extra: list[str] | None = None) -> np.ndarray:
+    def _bm25(self, text: str) -> np.ndarray | None:
+        """BM25 of the text's words, one float32 per passage, read from the postings of its words
+        only and summed word by word in float32, as bm25s.get_scores sums them; None when no word
+        of the text is in the index."""
+        from .lexical import tokens
+
+        bm25 = self.index.bm25
+        vocab = bm25.vocab_dict
+        ptr, rows, data = bm25.scores["indptr"], bm25.scores["indices"], bm25.scores["data"]
+        columns = len(ptr) - 1
+        ids = [vocab[t] for t in tokens(text) if vocab.get(t, columns) < columns]
+        if not ids:
+            return None
+        if getattr(bm25, "nonoccurrence_array", None) is not None:  # BM25L/BM25+: every passage scores
+            return bm25.get_scores([t for t in tokens(text) if t in vocab])
+        total = np.zeros(int(bm25.scores["num_docs"]), dtype=np.float32)
+        for i in ids:
+            a, b = int(ptr[i]), int(ptr[i + 1])
+            np.add.at(total, rows[a:b], data[a:b])
+        return total
+
+    def bm25_scores(self, query: str, allowed: Allowed | None, extra: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of the query's words, plus the glossary's other names for its terms at a lower weight
-        (`extra`: given by the caller who matched the glossary already, else matched here)."""
-        from .lexical import tokenize
-
-        vocab = self.index.bm25.vocab_dict
-
-        def scores(text: str) -> np.ndarray:
-            known = [t for t in tokenize([text])[0] if t in vocab]
-            if not known:
-                return np.zeros(len(self.index.passages), dtype=np.float32)
-            return self.index.bm25.get_scores(known)
-
-        total = scores(query)
+        (`extra`: given by the caller who matched the glossary already, else matched here): the
+        allowed passages that score above zero, as (rows, scores)."""
+        total = self._bm25(query)
         if self.settings.glossary:
             extra = expansion(query) if extra is None else extra
             if extra:
-                total = total + self.settings.expansion_weight * scores(" ".join(extra))
+                more = self._bm25(" ".join(extra))
+                if more is not None:
+                    more = self.settings.expansion_weight * more  # float32, as before
+                    total = more if total is None else total + more
+        if total is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = np.flatnonzero(total > 0)
         if allowed is not None:
-            total = np.where(allowed, total, 0.0)
-        return total
+            rows = rows[allowed.contains(rows)]
+        return rows, total[rows]
 
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None, *,
                vector: np.ndarray | None = None, extra: list[str] | None = None) -> list[Hit]:
@@ -270,26 +321,30 @@ class Retriever:
         mode = self.settings.mode
         depth = max(self.settings.candidates, k)
 
+        bm25_rank: dict[int, int] = {}
+        lexical: dict[int, float] = {}
+        if mode in ("hybrid", "bm25"):
+            rows, scores = self.bm25_scores(query, allowed, extra)
+            ranked = _top(rows, scores, depth)
+            bm25_rank = {row: n for n, row in enumerate(ranked.tolist(), 1)}
+            lexical = dict(zip(ranked.tolist(), scores[np.searchsorted(rows, ranked)].tolist()))
         dense_rank: dict[int, int] = {}
         dense: dict[int, float] = {}
         if mode in ("hybrid", "dense"):
-            dense = self.dense_scores(encode_query(query) if vector is None else vector, allowed)
-            ordered = sorted(dense, key=lambda row: (-dense[row], row))[:depth]
-            dense_rank = {row: n for n, row in enumerate(ordered, 1)}
-        bm25_rank: dict[int, int] = {}
-        if mode in ("hybrid", "bm25"):
-            lexical = self.bm25_scores(query, allowed, extra)
-            ordered = [int(r) for r in np.lexsort((np.arange(len(lexical)), -lexical)) if lexical[r] > 0][:depth]
-            bm25_rank = {row: n for n, row in enumerate(ordered, 1)}
+            also = np.fromiter(bm25_rank, dtype=np.int64, count=len(bm25_rank))
+            dense = self.dense_scores(encode_query(query) if vector is None else vector, allowed, also)
+            rows = np.fromiter(dense, dtype=np.int64, count=len(dense))
+            ranked = _top(rows, np.fromiter(dense.values(), dtype=np.float64, count=len(dense)), depth)
+            dense_rank = {row: n for n, row in enumerate(ranked.tolist(), 1)}
 
         fused: dict[int, float] = {}
         if self.settings.fusion == "score" and mode == "hybrid":
             top_dense = max((dense[r] for r in dense_rank), default=1.0) or 1.0
-            top_bm25 = max((float(lexical[r]) for r in bm25_rank), default=1.0) or 1.0
+            top_bm25 = max((lexical[r] for r in bm25_rank), default=1.0) or 1.0
             w = self.settings.dense_weight
             for row in set(dense_rank) | set(bm25_rank):
                 d = max(dense.get(row, 0.0), 0.0) / top_dense if row in dense_rank else 0.0
-                b = float(lexical[row]) / top_bm25 if row in bm25_rank else 0.0
+                b = lexical[row] / top_bm25 if row in bm25_rank else 0.0
                 fused[row] = w * d + (1 - w) * b
         else:
             for ranks in (dense_rank, bm25_rank):
@@ -307,3 +362,13 @@ class Retriever:
             )
             for row in best
         ]
+
+
+def _top(rows: np.ndarray, values: np.ndarray, depth: int) -> np.ndarray:
+    """The rows of the `depth` best values, best first, ties by row: a partial selection, not a
+    sort of them all."""
+    if len(rows) > depth:
+        kth = np.partition(-values, depth - 1)[depth - 1]
+        chosen = np.flatnonzero(-values <= kth)  # every row tied with the depth-th best too
+        rows, values = rows[chosen], values[chosen]
+    return rows[np.lexsort((rows, -values))][:depth]

@@ -132,6 +132,22 @@ def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, seed
     assert any("adoption panels" in p.text for p in rebuilt.passages)
 
 
+@pytest.mark.parametrize("edit", [
+    lambda text: text.replace('authority = "', 'authority = "The ', 1),  # a catalogue entry changed
+    lambda text: text + "\n# a comment\n",  # the catalogue file changed, no entry did
+])
+def test_a_changed_catalogue_is_detected_without_the_index_parsing_it(own_corpus_and_index, edit):
+    """The check reads the reports as the index recorded them; the catalogue's bytes still decide."""
+    from qa.corpus import CATALOGUE_NAME
+
+    corpus, index = own_corpus_and_index
+    load_index(index, corpus)
+    catalogue = corpus / CATALOGUE_NAME
+    catalogue.write_text(edit(catalogue.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(IndexStale, match="changed since the index was built"):
+        load_index(index, corpus)
+
+
 def _rewrite_manifest(index_dir, **fields) -> None:
     """Pretend the published index was built differently (other code, another model)."""
     path = index_dir / "current" / "manifest.json"

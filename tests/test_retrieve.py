@@ -84,3 +84,28 @@ def test_the_cli_search_json_ranks_the_council_tax_paragraph_first(index_dir):
     assert data["query"].startswith("Do young people")
     assert data["results"][0]["id"] == "ofsted-ilacs-2024#41"
     assert set(data["results"][0]) >= {"id", "doc_id", "label", "section", "title", "date", "kind", "text", "score", "url"}
+
+
+@pytest.mark.parametrize("query", ["Do young people who have left care pay council tax?", "LADO", "care care leavers",
+                                   "zzzz unknownword", "What is an IRO?"])
+def test_bm25_from_the_query_words_postings_equals_scoring_every_passage(retriever, index, query):
+    """BM25 reads only the postings of the query's words, and sums them as bm25s does over every passage."""
+    import numpy as np
+
+    from qa.glossary import expansion
+    from qa.lexical import tokenize
+
+    def full(text):
+        known = [t for t in tokenize([text])[0] if t in index.bm25.vocab_dict]
+        return index.bm25.get_scores(known) if known else np.zeros(len(index.passages), dtype=np.float32)
+
+    expected = full(query)
+    if expansion(query):
+        expected = expected + retriever.settings.expansion_weight * full(" ".join(expansion(query)))
+    rows, scores = retriever.bm25_scores(query, None)
+    assert rows.tolist() == np.flatnonzero(expected > 0).tolist()
+    assert scores.tolist() == expected[expected > 0].tolist()
+    allowed = retriever._allowed(Filters(doc_ids=("ofsted-ilacs-2024",)))
+    lo, hi = index.report_rows["ofsted-ilacs-2024"]
+    rows, _ = retriever.bm25_scores(query, allowed)
+    assert rows.tolist() == [r for r in np.flatnonzero(expected > 0).tolist() if lo <= r < hi]

@@ -48,12 +48,12 @@ class Answerer:
 
     @cached_property
     def themes(self) -> Themes:
-        counts: dict[str, int] = {}
-        for p in self.index.passages:
-            for t in stems(p.text):
-                counts[t] = counts.get(t, 0) + 1
-        limit = self.settings.theme_generic_share * len(self.index.passages)
-        return Themes(self.index, self.settings, frozenset(t for t, n in counts.items() if n > limit) | self.ignore)
+        from ..vocabulary import common_text_stems
+
+        # Words in the text of more than theme_generic_share of the passages, counted from the
+        # BM25 index (qa.vocabulary), not by tokenizing every passage again.
+        generic = common_text_stems(self.index, self.settings.theme_generic_share)
+        return Themes(self.index, self.settings, generic | self.ignore)
 
     def analyse(self, question: str, history=(), filters: Filters | dict | None = None) -> Query:
         from ..embed import encode_query

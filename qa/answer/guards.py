@@ -7,8 +7,9 @@ from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
 
     Guards(index).outside(query) -> "The collection holds no report about Slough; it holds reports about ..."
 
-The places come from the catalogue and `qa/data/authorities.csv`, the words from the reports, the
-glossary and the embedding model's vocabulary: nothing here names a report or a council.
+The places come from the catalogue and `qa/data/authorities.csv`, the words from the reports (the
+index's BM25 vocabulary: start-up reads no passage), the glossary and the embedding model's
+vocabulary: nothing here names a report or a council.
 
 What it does not do: judge whether the reports cover a topic (the calibrated relevance threshold
 does that, in `qa.answer.select`).
@@ -44,13 +45,15 @@ class Guards:
     """What the collection of one index holds, to tell a question about something it does not."""
 
     def __init__(self, index) -> None:
+        from ..vocabulary import known_stems
+
         self.index = index
         self.held = held_councils(index.reports.values())  # council -> its reports' ids
+        # The reports' words are the BM25 vocabulary's stems (every passage's text, heading and
+        # report title), read from the index: no passage is tokenized here. An acronym of the
+        # reports is known through its stem too ('EHCPs' -> 'ehcp'), so only the glossary's are listed.
         words: set[str] = set()
         acronyms: set[str] = set()
-        for p in index.passages:
-            words.update(w.lower() for w in WORD.findall(f"{p.section} {p.text}"))
-            acronyms.update(w.rstrip("s") for w in re.findall(r"\b[A-Z]{2,}s?\b", p.text))
         for r in index.reports.values():
             words.update(w.lower() for w in WORD.findall(f"{r.title} {r.publisher} {r.authority} {r.about}"))
         for term in load_glossary():  # a known term of the field is not an unknown place
@@ -58,7 +61,7 @@ class Guards:
             for name in term.names:
                 words.update(w.lower() for w in WORD.findall(name))
         self.words = frozenset(words)
-        self.word_stems = frozenset(t for w in words for t in stems(w))
+        self.word_stems = known_stems(index) | frozenset(t for w in words for t in stems(w))
         self.acronyms = frozenset(acronyms)
         self.years = {r.year for r in index.reports.values()} | {
             int(y) for r in index.reports.values() for y in YEAR.findall(r.about)}
@@ -75,7 +78,9 @@ class Guards:
         if lower in self.words or stems(lower) <= self.word_stems:
             return True
         if word.isupper():  # an acronym: known only if the reports, the glossary or common usage have it
-            return word.rstrip("s") in self.acronyms or lower in COMMON_ACRONYMS
+            # 'DVD' when the reports say 'DVDs' (Snowball keeps the s of a plural without a vowel)
+            plural = stems(lower.rstrip("s") + "s")
+            return word.rstrip("s") in self.acronyms or bool(plural) and plural <= self.word_stems or lower in COMMON_ACRONYMS
         return lower in english_words()
 
     def unheld_filter(self, query: Query) -> str | None:

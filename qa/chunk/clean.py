@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-
-from bs4 import BeautifulSoup
+from functools import lru_cache
 
 from .patterns import BULLET
 
@@ -14,12 +13,21 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|\*)(?=\S)(.+?)(?<=\S)\1")
 
 
+@lru_cache(maxsize=1)
+def _soup():
+    """BeautifulSoup, imported when markup is first cleaned: answering questions loads the chunker's
+    types but never parses HTML, and bs4 takes 0.15 s to import."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup
+
+
 def clean_inline(text: str) -> str:
     """Markup-free text of one line or cell: Markdown emphasis and links, HTML tags, entities."""
     text = _AUTOLINK.sub(r"\1", text)
     text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
-        text = BeautifulSoup(text, "html.parser").get_text()
+        text = _soup()(text, "html.parser").get_text()
     else:
         text = html.unescape(text)
     text = _MD_EMPHASIS.sub(r"\2", text)
@@ -30,7 +38,7 @@ def clean_inline(text: str) -> str:
 def _cell_items(cell: str) -> list[str]:
     """A table cell's content as items: paragraphs as they are, list entries prefixed with '• '."""
     items: list[str] = []
-    soup = BeautifulSoup(cell, "html.parser")
+    soup = _soup()(cell, "html.parser")
     for node in soup.contents:
         name = getattr(node, "name", None)
         text = node.get_text(" ") if name else str(node)
