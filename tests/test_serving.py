@@ -279,7 +279,7 @@ def test_serve_options_reach_waitress_and_bad_values_are_refused(capsys):
     assert (adj["threads"], adj["connection_limit"], adj["channel_timeout"], adj["trusted_proxy"]) == (2, 50, 5, "127.0.0.1")
     assert adj["asyncore_use_poll"] is True and adj["cleanup_interval"] <= 5
     defaults = build_parser().parse_args(["serve"])
-    assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (8, 1000, 15)
+    assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (4, 1000, 15)
     assert main(["serve", "--rate-limit", "lots"]) == 2 and "not a rate" in capsys.readouterr().err
     assert main(["serve", "--threads", "0"]) == 2 and "threads must be at least 1" in capsys.readouterr().err
     assert main(["serve", "--workers", "0"]) == 2 and "workers must be at least 1" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-THREADS = 8
+THREADS = 4  # per worker process (web.workers): 2 workers of 4 run as many questions at once as 1 of 8 did
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 15  # seconds a connection may stay silent, with no request in progress
 MAX_HEADER = 64 * 1024
