@@ -303,7 +303,7 @@ def cmd_serve(args) -> int:
         server.run()
         return 0
 
-    from web.workers import SharedCounters, bind, serve_workers
+    from web.workers import SharedCounters, bind, fresh_query_encoder, serve_workers
 
     try:
         sock = bind(args.host, args.port)
@@ -314,21 +314,11 @@ def cmd_serve(args) -> int:
         app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate,
                          rate_storage=counters.uri if counters else "memory://")
         ready(sock.getsockname()[1])
-        serve_workers(app, sock, settings, args.workers, warm=_fresh_query_encoder)
+        serve_workers(app, sock, settings, args.workers, warm=fresh_query_encoder)
     finally:
         if counters is not None:
             counters.stop()
     return 0
-
-
-def _fresh_query_encoder() -> None:
-    """In a worker just forked: the query encoder made and loaded in this process (ONNX Runtime's
-    sessions and thread pools are not carried across a fork)."""
-    from .embed import clear_query_cache, onnx_encoder, warm_up
-
-    onnx_encoder.cache_clear()
-    clear_query_cache()
-    warm_up()
 
 
 def cmd_eval(args) -> int:

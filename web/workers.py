@@ -122,6 +122,16 @@ class SharedStorage(Storage, MovingWindowSupport):
         return self.remote.get_moving_window(key, limit, expiry)
 
 
+def fresh_query_encoder() -> None:
+    """In a worker just forked: the query encoder made and loaded in this process (ONNX Runtime's
+    sessions and thread pools are not carried across a fork)."""
+    from qa.embed import clear_query_cache, onnx_encoder, warm_up
+
+    onnx_encoder.cache_clear()
+    clear_query_cache()
+    warm_up()
+
+
 def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """The listening socket every worker accepts on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
