@@ -187,11 +187,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def tree(pid: int) -> list[int]:
+    """The process and all its descendants (a server's workers and its counters' process)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
+def rss_mb(pid: int, field: str = "Pss") -> float:
+    """Memory of a process and its descendants: the sum of their proportional set sizes (a page
+    shared by n processes counts 1/n in each: forked workers sharing the index count it once)."""
+    total = 0
+    for p in tree(pid):
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in rollup if line.startswith(f"{field}:"))
+    return total / 1024
 
 
 def post(port: int, body: bytes) -> int:
@@ -205,19 +225,21 @@ def post(port: int, body: bytes) -> int:
         conn.close()
 
 
-def serve(index_dir: Path, corpus: Path, label: str, clients: list[int], per_client: int, torch_encode: float) -> None:
+def serve(index_dir: Path, corpus: Path, label: str, clients: list[int], per_client: int, torch_encode: float,
+          options: tuple[str, ...] = ()) -> None:
     port = free_port()
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "qa.cli", "--corpus", str(corpus), "serve", "--index", str(index_dir),
-                               "--port", str(port), "--rate-limit", "off"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env=env, text=True)
+                               "--port", str(port), "--rate-limit", "off", *options], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, env=env, text=True)
     try:
         server.stdout.readline()  # "reportqa is ready ..."
+        label = f"{label}; {server.stdout.readline().strip().split(',')[0]}"  # "2 worker processes of 4 threads"
         bare = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
         time.sleep(1)
         bare_rss = rss_mb(bare.pid)
         bare.wait()
-        counter = [10_000 * len(label)]
+        counter = [10_000 * len(label) + 1_000_000 * len(options)]
         lock = threading.Lock()
         for n_clients in clients:
             times, errors = [], []
@@ -245,13 +267,13 @@ def serve(index_dir: Path, corpus: Path, label: str, clients: list[int], per_cli
                 t.join()
             wall = time.perf_counter() - started
             rate = len(times) / wall
-            goal = ("≥ 150/s, p95 ≤ 400 ms, 0 errors" if label == "seeds" else "≥ 100/s, p95 ≤ 400 ms, 0 errors") if n_clients == 32 else "0 errors"
+            goal = ("≥ 150/s, p95 ≤ 400 ms, 0 errors" if label.startswith("seeds") else "≥ 100/s, p95 ≤ 400 ms, 0 errors") if n_clients == 32 else "0 errors"
             row(f"server, {n_clients} client{'s' * (n_clients > 1)} ({label})",
                 f"{rate:.1f} answers/s, p50 {ms(p(times, 0.5))}, p95 {ms(p(times, 0.95))}, {len(errors)} errors of {len(times) + len(errors)}",
                 f"one torch encode: {1 / torch_encode:.0f}/s", rate * torch_encode, goal)
         rss = rss_mb(server.pid)
-        row(f"server RSS after the load ({label})", f"{rss:.0f} MB", f"bare Python {bare_rss:.0f} MB", rss / bare_rss,
-            "≤ 450 MB" if label == "seeds" else "")
+        row(f"server memory after the load, all its processes' PSS ({label}; RSS summed: {rss_mb(server.pid, 'Rss'):.0f} MB)",
+            f"{rss:.0f} MB", f"bare Python {bare_rss:.0f} MB", rss / bare_rss, "≤ 450 MB" if label.startswith("seeds") else "")
     finally:
         server.terminate()
         server.wait(30)
@@ -354,6 +376,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated vector counts (default 1000,10000,100000,1000000)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: build,ask,scale,server,size")
     parser.add_argument("--per-client", type=int, default=None, help="questions each server client asks (default 12; 3 with --quick)")
+    parser.add_argument("--serve", action="append", default=None, metavar="OPTIONS",
+                        help="`reportqa serve` options to measure the server with, e.g. '--workers 1 --threads 8' "
+                             "(repeatable; default: its defaults)")
     parser.add_argument("--archive-corpus", type=Path, default=None)
     parser.add_argument("--archive-index", type=Path, default=None)
     args = parser.parse_args()
@@ -385,7 +410,8 @@ def main() -> None:
         if "scale" not in skip:
             at_scale(index, 10_000 if args.quick else 100_000, repeat)
         if "server" not in skip:
-            serve(index_dir, corpus, "seeds", clients, per_client, torch_encode)
+            for options in args.serve or [""]:
+                serve(index_dir, corpus, "seeds", clients, per_client, torch_encode, tuple(options.split()))
         archive = None
         if args.archive_index:
             archive = load_index(args.archive_index, args.archive_corpus, check_stale=False)
@@ -396,7 +422,8 @@ def main() -> None:
                 load_cost(args.archive_index, args.archive_corpus, label, max(3, repeat // 10))
                 shell_ask(args.archive_index, args.archive_corpus, label)
             if "server" not in skip:
-                serve(args.archive_index, args.archive_corpus, label, [32], per_client, torch_encode)
+                for options in args.serve or [""]:
+                    serve(args.archive_index, args.archive_corpus, label, [32], per_client, torch_encode, tuple(options.split()))
             row(f"build the whole archive's index ({m['reports']} reports, {m['units']:,} units, {m['sentences']:,} sentences)",
                 f"{m['build_seconds'] / 60:.1f} min (its last build, from its manifest: whole or incremental)", "", "", "≤ 15 min")
         if "size" not in skip:

@@ -273,6 +273,8 @@ def cmd_serve(args) -> int:
         settings = ServeSettings(threads=args.threads, connection_limit=args.connection_limit,
                                  channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy)
         rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
+        if args.workers < 1:
+            raise ValueError("workers must be at least 1")
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -281,18 +283,41 @@ def cmd_serve(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate)
-    from .embed import encode
-
-    encode(["warm up"], progress=False)  # load the model now, not on the first question
-    server = Server(app, args.host, args.port, settings)
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"reportqa is ready: open http://{host}:{server.port}/ in a browser (Ctrl+C stops it)\n"
-          f"  {settings.threads} threads, at most {settings.connection_limit} connections, idle ones closed after "
-          f"{settings.channel_timeout} s, rate limit {rate or 'off'}"
-          + (f", client addresses from {settings.trusted_proxy}'s X-Forwarded-For" if settings.trusted_proxy else ""),
-          flush=True)
-    server.run()
+
+    def ready(port: int) -> None:
+        print(f"reportqa is ready: open http://{host}:{port}/ in a browser (Ctrl+C stops it)\n"
+              f"  {args.workers} worker process{'es' * (args.workers > 1)} of {settings.threads} threads, at most "
+              f"{settings.connection_limit} connections each, idle ones closed after "
+              f"{settings.channel_timeout} s, rate limit {rate or 'off'}"
+              + (f", client addresses from {settings.trusted_proxy}'s X-Forwarded-For" if settings.trusted_proxy else ""),
+              flush=True)
+
+    if args.workers == 1:
+        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate)
+        from .embed import warm_up
+
+        warm_up()  # load the model now, not on the first question
+        server = Server(app, args.host, args.port, settings)
+        ready(server.port)
+        server.run()
+        return 0
+
+    from web.workers import SharedCounters, bind, fresh_query_encoder, serve_workers
+
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from None
+    counters = SharedCounters() if rate else None  # started before the index is loaded: a small process
+    try:
+        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate,
+                         rate_storage=counters.uri if counters else "memory://")
+        ready(sock.getsockname()[1])
+        serve_workers(app, sock, settings, args.workers, warm=fresh_query_encoder)
+    finally:
+        if counters is not None:
+            counters.stop()
     return 0
 
 
@@ -427,8 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
     from web.serve import ServeSettings
 
     serving = ServeSettings()
+    from web.serve import default_workers
+
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                   help=f"processes answering, sharing one index in memory (default: one per core, here {default_workers()})")
     p.add_argument("--threads", type=int, default=serving.threads,
-                   help=f"worker threads running the app (default {serving.threads})")
+                   help=f"threads running the app in each process (default {serving.threads})")
     p.add_argument("--connection-limit", type=int, default=serving.connection_limit, metavar="N",
                    help=f"open connections at most; beyond it new ones wait (default {serving.connection_limit})")
     p.add_argument("--channel-timeout", type=int, default=serving.channel_timeout, metavar="SECONDS",

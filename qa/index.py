@@ -30,7 +30,7 @@ from .chunk import Passage, chunk_report
 from .embed import MODEL_PACKAGE
 from .corpus import REPO_ROOT, Report, corpus_hash, default_corpus_dir, load_catalogue, report_digest
 from .sentences import split_sentences
-from .stored import StoredPassages, field_of
+from .stored import StoredPassages, field_of, read_store
 
 FORMAT_VERSION = 2  # 2: unit vectors stored for reuse, per-report digests
 INDEX_TYPES = ("auto", "flat", "hnsw", "ivf")
@@ -557,7 +557,7 @@ def load_index(
         for name, size in manifest["files"].items():
             if (path / name).stat().st_size != size:
                 raise IndexCorrupt(f"the index file {path / name} is damaged (size changed): {fix}")
-        store = _parsed(path / "passages.json")
+        store = read_store(path / "passages.json")
         reports = {r["id"]: Report.from_dict(r) for r in store["reports"]}
         passages = StoredPassages(store["passages"])  # each made a Passage when first read
         vectors = faiss.read_index(str(path / "units.faiss"))
@@ -593,21 +593,6 @@ def load_index(
                 "run `reportqa index` to rebuild it"
             )
     return Index(path, manifest, reports, passages, vectors, unit_passage, unit_vectors, sentence_vectors, sentence_spans, bm25)
-
-
-def _parsed(path: Path):
-    """JSON of a file, parsed with the cyclic garbage collector paused: the passage store's 56k
-    objects at the whole archive set off collections that find nothing (0.1 s of 0.35 s)."""
-    import gc
-
-    text = path.read_text(encoding="utf-8")
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return json.loads(text)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def ensure_index(

@@ -279,6 +279,54 @@ def test_serve_options_reach_waitress_and_bad_values_are_refused(capsys):
     assert (adj["threads"], adj["connection_limit"], adj["channel_timeout"], adj["trusted_proxy"]) == (2, 50, 5, "127.0.0.1")
     assert adj["asyncore_use_poll"] is True and adj["cleanup_interval"] <= 5
     defaults = build_parser().parse_args(["serve"])
-    assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (8, 1000, 15)
+    assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (4, 1000, 15)
     assert main(["serve", "--rate-limit", "lots"]) == 2 and "not a rate" in capsys.readouterr().err
     assert main(["serve", "--threads", "0"]) == 2 and "threads must be at least 1" in capsys.readouterr().err
+    assert main(["serve", "--workers", "0"]) == 2 and "workers must be at least 1" in capsys.readouterr().err
+
+
+def test_worker_processes_share_one_socket_and_one_rate_limit_and_stop_together(index_dir, seed_corpus):
+    """`reportqa serve --workers 2`: forked workers answer on one port, a client's limit counts its
+    requests to any worker, and stopping the server stops every process it started."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "--corpus", str(seed_corpus), "serve", "--index",
+                               str(index_dir), "--port", str(port), "--workers", "2", "--rate-limit", "4/minute"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert "ready" in server.stdout.readline()
+        assert "2 worker processes" in server.stdout.readline()
+
+        def children(pid: int) -> list[int]:
+            return [int(c) for task in Path(f"/proc/{pid}/task").glob("*") for c in (task / "children").read_text().split()]
+
+        deadline = time.monotonic() + 30  # the workers are forked once the ready line is out
+        while len(children(server.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children(server.pid)) == 3  # two workers and the counters' process
+        statuses = []
+        for _ in range(6):  # each on a new connection: the kernel hands them to either worker
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", "/api/ask", body=json.dumps({"question": "Do care leavers pay council tax?"}),
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+            conn.close()
+        assert statuses == [200] * 4 + [429] * 2
+        started = children(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in started)

@@ -46,12 +46,12 @@ _PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)*")  # a paragraph or action number t
 
 
 def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None,
-               rate_limit: str | None = None) -> Flask:
+               rate_limit: str | None = None, rate_storage: str = "memory://") -> Flask:
     """The app; loads (and if needed builds) the index once unless one is given.
 
     reload: follow the index's `current` link and serve each newly published build (default: on
     when the app loads the index itself). rate_limit: per-client limit on /api/ask and /api/search
-    such as "30/minute" (default: none).
+    such as "30/minute" (default: none), counted in `rate_storage` (web.limits).
     """
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -140,7 +140,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
     def glossary_page():
         return render_template("glossary.html", terms=sorted(load_glossary(), key=lambda t: t.term.lower()))
 
-    register_api(app, limit=rate_limiter(app, rate_limit))
+    register_api(app, limit=rate_limiter(app, rate_limit, rate_storage))
     register_judgements(app, lambda: snap().index)
     app.extensions["reportqa"] = {"index": index, "answerer": live.snapshot.answerer, "live": live}
     return app

@@ -114,6 +114,11 @@ class Live:
             return
         old, self._snapshot = self._snapshot.build, snapshot  # one reference swap: requests see old or new
         self._target = snapshot.build
+        # A worker's first snapshot was frozen out of the collector before the fork (web.workers):
+        # let the collector see it again, so that once its last request ends its cycles are freed.
+        import gc
+
+        gc.unfreeze()
         log.info("now serving index %s (was %s; loaded in %.2f s)", snapshot.build, old, time.perf_counter() - started)
 
     def wait(self, timeout: float | None = None) -> None:

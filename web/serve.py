@@ -17,11 +17,20 @@ import logging
 import threading
 from dataclasses import dataclass
 
-THREADS = 8
+THREADS = 4  # per worker process (web.workers): 2 workers of 4 run as many questions at once as 1 of 8 did
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 15  # seconds a connection may stay silent, with no request in progress
 MAX_HEADER = 64 * 1024
 log = logging.getLogger("reportqa.web")
+
+
+def default_workers() -> int:
+    """Worker processes for `reportqa serve`: one per core this process may use, at most 4 (each
+    answers one question at a time; web.workers)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,9 @@ def raise_open_file_limit(needed: int) -> int:
 class Server:
     """A waitress server for `app` with `settings`; `run()` blocks, `start()`/`stop()` use a thread."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, settings: ServeSettings = ServeSettings()):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, settings: ServeSettings = ServeSettings(),
+                 sock=None):
+        """sock: a listening socket bound already (web.workers: one per worker process), instead of host and port."""
         from waitress.server import BaseWSGIServer, create_server
 
         from .channel import JsonChannel
@@ -84,7 +95,8 @@ class Server:
             log.warning("only %d files may be open: fewer connections than --connection-limit %d will fit",
                         files, settings.connection_limit)
         self._map: dict = {}
-        self.server = create_server(app, map=self._map, host=host, port=port, **settings.adjustments())
+        where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+        self.server = create_server(app, map=self._map, **where, **settings.adjustments())
         for listener in list(self._map.values()):
             if isinstance(listener, BaseWSGIServer):
                 listener.channel_class = JsonChannel
