@@ -195,10 +195,11 @@ def report_digests(corpus_dir: Path | str | None = None) -> dict[str, str]:
     return {r.id: report_digest(r, corpus_dir) for r in load_catalogue(corpus_dir)}
 
 
-def corpus_hash(corpus_dir: Path | str | None = None) -> str:
-    """sha256 over the catalogue and every catalogued file, in catalogue order."""
+def corpus_hash(corpus_dir: Path | str | None = None, digests: dict[str, str] | None = None) -> str:
+    """sha256 over the catalogue and every catalogued file, in catalogue order; `digests` are the
+    reports' `report_digest`s where the caller has just computed them (each file is then read once)."""
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     digest = hashlib.sha256((corpus_dir / CATALOGUE_NAME).read_bytes())
-    for doc_id, report_sha in report_digests(corpus_dir).items():
+    for doc_id, report_sha in (report_digests(corpus_dir) if digests is None else digests).items():
         digest.update(f"{doc_id}\0{report_sha}\0".encode())
     return digest.hexdigest()
