@@ -99,7 +99,7 @@ def html_text(html: str) -> str:
 
 def read_text(path: Path) -> tuple[str, str]:
     """(text, suffix the corpus stores it under); raises Refused with the reason."""
-    from .chunk.extract import UnreadableReport, max_bytes, pdf_text_from_bytes, sniff
+    from .chunk.extract import UnreadableReport, cached_pdf_text, max_bytes, sniff
 
     if path.stat().st_size > max_bytes():
         raise Refused(f"file is over the {max_bytes() // 1024 // 1024} MB limit (REPORTQA_MAX_PDF_MB raises it)")
@@ -107,7 +107,7 @@ def read_text(path: Path) -> tuple[str, str]:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         try:
-            return pdf_text_from_bytes(data), ".pdf"
+            return cached_pdf_text(data), ".pdf"
         except UnreadableReport as exc:
             raise Refused(str(exc)) from None
     if not data.strip():
