@@ -177,19 +177,25 @@ def bm25_text(passage: Passage, report: Report) -> str:
 
 
 def embedding_units(passages: list[Passage], reports: dict[str, Report], settings: BuildSettings) -> list[tuple[int, str]]:
-    """(passage row, text to embed): the whole passage, or overlapping windows of its sentences."""
-    from .embed import max_tokens, token_length
+    """(passage row, text to embed): the whole passage, or overlapping windows of its sentences.
+    Lengths are counted in two batches (whole texts, then the long passages' sentences), not text
+    by text."""
+    from .embed import max_tokens, token_lengths
 
     limit = max_tokens()
+    prefixes = [context_prefix(reports[p.doc_id], p.section) + " " if settings.context else "" for p in passages]
+    whole = token_lengths([prefix + p.text for prefix, p in zip(prefixes, passages)])
+    long = {row: [s.text for s in split_sentences(passages[row].text)] for row, n in enumerate(whole) if n > limit}
+    counted = iter(token_lengths([text for row, sentences in long.items() for text in (prefixes[row], *sentences)]))
     units: list[tuple[int, str]] = []
     for row, p in enumerate(passages):
-        prefix = context_prefix(reports[p.doc_id], p.section) + " " if settings.context else ""
-        if token_length(prefix + p.text) <= limit:
+        prefix = prefixes[row]
+        if row not in long:
             units.append((row, prefix + p.text))
             continue
-        budget = min(settings.window_tokens, limit - token_length(prefix) - 2)
-        sentences = [s.text for s in split_sentences(p.text)]
-        lengths = [token_length(s) - 2 for s in sentences]
+        sentences = long[row]
+        budget = min(settings.window_tokens, limit - next(counted) - 2)
+        lengths = [next(counted) - 2 for _ in sentences]
         start = 0
         while start < len(sentences):
             end, used = start, 0
