@@ -13,7 +13,7 @@ edit. `remove_report` takes an entry and its file out again.
 
 Every write is atomic (a temporary file renamed over the catalogue) and made under a lock, and a
 catalogue that would not load is never left behind: nothing already in the corpus is lost or
-changed. What it does not do: index (`qa.index.build_index` runs after, incrementally).
+changed. What it does not do: index (`qa.build.build_index` runs after, incrementally).
 """
 
 from __future__ import annotations
