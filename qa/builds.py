@@ -5,7 +5,7 @@ What it does: names a new build folder after the time and the writing process
 atomic `os.replace`, and then removes older builds, including orphans whose writer died
 mid-write; a build another live process is still writing is left alone.
 
-What it does not do: write the index files (that is `qa.index`).
+What it does not do: write the index files (that is `qa.build`).
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def cmd_index(args) -> int:
     settings = BuildSettings(index_type=args.index_type, context=not args.no_context)
     build = build_index(args.corpus, args.index, settings, allow_shrink=args.allow_shrink, device=args.device,
                         log=lambda m: print(m, file=sys.stderr))
-    m = load_index(args.index, args.corpus).manifest
+    m = json.loads((build / "manifest.json").read_text(encoding="utf-8"))  # not the whole index loaded again
     print(
         f"Indexed {m['passages']} passages of {m['reports']} reports "
         f"({m['units']} embedding units, {m['sentences']} sentences, {m['dimension']}-d, {m['index_type']}) "
@@ -134,14 +134,14 @@ def _reindex(args) -> None:
     """After the corpus changed: an incremental build that embeds only what is new."""
     import time
 
-    from .index import build_index, load_index
+    from .index import build_index
 
     if args.no_index:
         print("reportqa: the index was not updated (--no-index): run `reportqa index`", file=sys.stderr)
         return
     started = time.time()
-    build_index(args.corpus, args.index, device=getattr(args, "device", "auto"), log=lambda m: print(m, file=sys.stderr))
-    m = load_index(args.index, args.corpus).manifest
+    build = build_index(args.corpus, args.index, device=getattr(args, "device", "auto"), log=lambda m: print(m, file=sys.stderr))
+    m = json.loads((build / "manifest.json").read_text(encoding="utf-8"))  # not the whole index loaded again
     print(f"Index updated: {m['passages']} passages of {m['reports']} reports; "
           f"{m['embedded_reports']} report(s) embedded in {time.time() - started:.1f} s")
 

@@ -188,3 +188,26 @@ def test_a_title_that_cannot_be_written_is_refused_and_leaves_nothing_behind(cor
     [delete] = add_paths([page], corpus, Overrides(authority="Bury", date="2024", title="odd \x7f title"))
     assert delete.status == "added"
     assert next(r for r in load_catalogue(corpus) if r.id == delete.doc_id).title == "odd \x7f title"
+
+
+def test_after_the_first_report_each_new_entry_is_checked_alone_unless_the_catalogue_changed_meanwhile(corpus, tmp_path, monkeypatch):
+    import qa.add
+
+    checked: list[int] = []
+    real = qa.add.catalogue_from_text
+    monkeypatch.setattr(qa.add, "catalogue_from_text", lambda text, where: checked.append(len(real(text, where))) or real(text, where))
+    outcomes = add_paths([DORSET, BLACKPOOL_2026], corpus)
+    assert [o.status for o in outcomes] == ["added", "added"]
+    assert checked == [len(load_catalogue(corpus)) - 1, 1]  # the whole catalogue once, then the new table alone
+    assert [r.id for r in load_catalogue(corpus)][-2:] == ["dorset-ilacs-2025", "blackpool-ilacs-2026"]
+
+    def hand_edit(outcome, done, total):  # someone edits the catalogue between two reports
+        if done == 1:
+            with open(corpus / "catalogue.toml", "a", encoding="utf-8") as f:
+                f.write('\n[[report]]\nid = "half-written"\n')
+    copies = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for n, path in enumerate(copies):
+        path.write_text(f"Minutes of the Bury cabinet meeting number {n} on children's services. " * 5, encoding="utf-8")
+    first, second = add_paths(copies, corpus, qa.add.Overrides(authority="Bury", date="2024"), on_outcome=hand_edit)
+    assert first.status == "added"
+    assert second.status == "refused" and "would not load" in second.detail  # checked whole again, not appended to

@@ -125,7 +125,12 @@ def pdf_text(path: Path | str) -> str:
     path = Path(path)
     if path.stat().st_size > max_bytes():
         check_pdf_bytes(b" " * (max_bytes() + 1))  # refuse without reading a huge file
-    data = path.read_bytes()
+    return cached_pdf_text(path.read_bytes())
+
+
+def cached_pdf_text(data: bytes) -> str:
+    """`pdf_text_from_bytes`, kept in the cache by content: `reportqa add` reads a new report's
+    text through here, so the index build that follows finds it instead of extracting it again."""
     key = hashlib.sha256(data + EXTRACTOR_VERSION.encode()).hexdigest()
     cached = _cache_dir() / f"{key}.txt"
     try:
