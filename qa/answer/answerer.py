@@ -22,7 +22,7 @@ from .compose import Group, Section, Writer, answer_from, decline, named, render
 from .followup import QUESTION_WORDS
 from .guards import Guards
 from .model import Answer, AnswerSettings, Picked
-from .query import Query, analyse
+from .query import Query, ReportLookup, analyse
 from .select import score_sentences, with_context
 from .themes import Themes
 
@@ -36,6 +36,7 @@ class Answerer:
         self.settings = settings
         self.guards = Guards(self.index)
         self.held = self.guards.held
+        self.lookup = ReportLookup.of(self.index.reports.values())  # the reports by year and kind, once
         self.last_best_score: float | None = None  # of the last question answered, for calibration
         # Stems no topic is made of: the question's frame, and the names of the councils and
         # publishers the catalogue holds ('What did Ofsted say about <council>?' names no topic yet).
@@ -66,7 +67,7 @@ class Answerer:
             require_text(text, "the question")
         given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         given.check(self.index.reports)
-        return analyse(question, history, given, self.index, self.held, self.ignore, encode_query)
+        return analyse(question, history, given, self.lookup, self.held, self.ignore, encode_query)
 
     def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
         return self.retriever.search(query.text, k=k, filters=query.filters if filters is None else filters,

@@ -172,46 +172,71 @@ def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> t
     return "fact", None
 
 
-def implied_filters(text: str, intent: str, reports: list) -> Filters | None:
+@dataclass(frozen=True)
+class ReportLookup:
+    """The collection's reports by year, by kind and by date, made once per index, so that scoping
+    a question by 'the 2024 inspection' or 'the local paper' reads a few sets, not every report."""
+
+    by_year: dict[int, frozenset[str]]  # a report's year and the years it is about
+    by_kind: dict[str, frozenset[str]]
+    inspections: tuple[str, ...]  # inspection reports, oldest first
+
+    @classmethod
+    def of(cls, reports) -> "ReportLookup":
+        by_year: dict[int, set[str]] = {}
+        by_kind: dict[str, set[str]] = {}
+        for r in reports:
+            for year in {r.year} | {int(y) for y in YEAR.findall(r.about)}:
+                by_year.setdefault(year, set()).add(r.id)
+            by_kind.setdefault(r.kind, set()).add(r.id)
+        inspections = tuple(r.id for r in sorted(reports, key=lambda r: r.date) if r.kind == "inspection report")
+        return cls({y: frozenset(i) for y, i in by_year.items()}, {k: frozenset(i) for k, i in by_kind.items()},
+                   inspections)
+
+
+def implied_filters(text: str, intent: str, lookup: ReportLookup, scope: frozenset[str] | None = None) -> Filters | None:
     """The reports a question names by date or kind ('the 2024 inspection', 'in November 2010',
-    'the local paper', 'the latest inspection'), as a filter; None when it names none."""
+    'the local paper', 'the latest inspection'), among `scope` (None: all), as a filter; None when
+    it names none."""
+    def within(ids) -> set[str]:
+        return set(ids) if scope is None else set(ids) & scope
+
     chosen: set[str] = set()
     years = {int(m.group(0)) for m in YEAR.finditer(text) if not DATES_A_COMPARISON.search(text[:m.start()])}
     if years and intent != "change":
-        chosen |= {r.id for r in reports if years & ({r.year} | {int(y) for y in YEAR.findall(r.about)})}
+        chosen |= within(set().union(*(lookup.by_year.get(y, ()) for y in years)))
     kinds = set()
     if PRESS.search(text):
         kinds.add("news article")
     if COUNCIL_PAPER.search(text):
         kinds.add("council paper")
     if kinds:
-        of_kind = {r.id for r in reports if r.kind in kinds}
+        of_kind = within(set().union(*(lookup.by_kind.get(k, ()) for k in kinds)))
         chosen = ((chosen & of_kind) or of_kind) if chosen else of_kind
     if LATEST.search(text):
-        inspections = sorted((r for r in reports if r.kind == "inspection report" and (not chosen or r.id in chosen)),
-                             key=lambda r: r.date)
-        if inspections:
-            chosen = {inspections[-1].id}
+        latest = next((i for i in reversed(lookup.inspections)
+                       if (scope is None or i in scope) and (not chosen or i in chosen)), None)
+        if latest is not None:
+            chosen = {latest}
     return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
 
 
-def analyse(question: str, history: tuple[str, ...], given: Filters, index, held: dict, ignore: frozenset[str],
-            encode) -> Query:
-    """The question as every later stage reads it. `held`: the councils the collection holds;
-    `ignore`: stems no topic is made of (the question frame, the held councils' and publishers' names)."""
+def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: ReportLookup, held: dict,
+            ignore: frozenset[str], encode) -> Query:
+    """The question as every later stage reads it. `held`: the councils the collection holds, each
+    with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
+    councils' and publishers' names)."""
     text = standalone_query(question, history)
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
     intent, defines = intent_of(text, terms, rating)
     filters, implied = given, False
-    # Reports in scope for scoping by date or kind: the councils named, if any.
-    reports = [r for r in index.reports.values() if given.allows(r)]
     if councils and not given.authorities:
         filters = replace(filters, authorities=tuple(c.name for c in councils))
-        reports = [r for r in reports if filters.allows(r)]
-    if given == Filters():
-        scope = implied_filters(text, intent, reports)
+    if given == Filters():  # scoped by date or kind among the councils named, if any
+        among = frozenset(i for c in councils for i in held[c]) if councils else None
+        scope = implied_filters(text, intent, lookup, among)
         if scope is not None:
             filters, implied = replace(filters, doc_ids=scope.doc_ids), True
     since = SINCE.search(text)
