@@ -170,3 +170,14 @@ def councils_gold_index(tmp_path_factory):
     from qa.harness import gold_index
 
     return gold_index(tmp_path_factory.mktemp("councils-gold"), REPO_ROOT / "corpus", COUNCILS_QUESTIONS)
+
+
+@pytest.fixture()
+def own_corpus_and_index(index_dir, seed_corpus, tmp_path):
+    """A private copy of the seed corpus and its index, for a test that changes either."""
+    import shutil
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_corpus, corpus)
+    shutil.copytree(index_dir, index, symlinks=True)
+    return corpus, index

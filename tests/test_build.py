@@ -1,11 +1,10 @@
 """Incremental builds reuse what is unchanged and give what a build from nothing gives: the BM25
-matrix computed from stored tokens equals bm25s's own, passages are copied as lines, and an index
+matrix computed from stored tokens equals bm25s's own_corpus_and_index, passages are copied as lines, and an index
 of an older format is rebuilt, with a message that says so."""
 
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -47,14 +46,6 @@ def test_unused_words_are_dropped_and_ids_renumbered():
     assert vocab == ["a", "c", "d"] and ids.tolist() == [0, 1, 1, 2]
 
 
-@pytest.fixture()
-def own(index_dir, seed_corpus, tmp_path):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(seed_corpus, corpus)
-    shutil.copytree(index_dir, index, symlinks=True)
-    return corpus, index
-
-
 def test_passages_are_stored_one_a_line_and_read_back_without_parsing_the_rest(index, index_dir):
     data = (index_dir / "current" / "passages.json").read_bytes()
     assert data.count(b"\n") == len(index.passages) + 2  # the reports' line, a line each, the closing line
@@ -64,8 +55,8 @@ def test_passages_are_stored_one_a_line_and_read_back_without_parsing_the_rest(i
     assert [p.to_dict() for p in previous.passages(doc_id)] == [p.to_dict() for p in index.passages_of(doc_id)]
 
 
-def test_an_incremental_build_gives_the_bm25_index_a_build_from_nothing_gives(own, tmp_path):
-    corpus, index = own
+def test_an_incremental_build_gives_the_bm25_index_a_build_from_nothing_gives(own_corpus_and_index, tmp_path):
+    corpus, index = own_corpus_and_index
     with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
         f.write("\nA new paragraph about zanzibarian adoption panels added by the council.\n")
     build_index(corpus, index, progress=False)
@@ -79,10 +70,10 @@ def test_an_incremental_build_gives_the_bm25_index_a_build_from_nothing_gives(ow
         assert [[tokens.vocab[i] for i in tokens.rows(r, r + 1)[0]] for r in range(len(texts))] == tokenize(texts)
 
 
-def test_the_tokens_of_unchanged_reports_are_reused_unless_the_tokenizer_changed(own, monkeypatch):
+def test_the_tokens_of_unchanged_reports_are_reused_unless_the_tokenizer_changed(own_corpus_and_index, monkeypatch):
     import qa.lexical
 
-    corpus, index = own
+    corpus, index = own_corpus_and_index
     with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
         f.write("\nA new paragraph about adoption panels added by the council.\n")
     seen: list[int] = []
@@ -98,8 +89,8 @@ def test_the_tokens_of_unchanged_reports_are_reused_unless_the_tokenizer_changed
     assert seen == [len(load_index(index, corpus).passages)]  # another tokenizer: every passage again
 
 
-def test_an_index_of_an_older_format_says_rebuild_and_is_rebuilt_whole(own):
-    corpus, index = own
+def test_an_index_of_an_older_format_says_rebuild_and_is_rebuilt_whole(own_corpus_and_index):
+    corpus, index = own_corpus_and_index
     manifest = index / "current" / "manifest.json"
     manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"format": FORMAT_VERSION - 1}))
     with pytest.raises(IndexCorrupt, match=f"has format {FORMAT_VERSION - 1}, not {FORMAT_VERSION}: run `reportqa index`"):

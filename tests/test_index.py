@@ -268,14 +268,6 @@ def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
         Retriever(load_index(private_index, seed_corpus))
 
 
-@pytest.fixture()
-def own_corpus_and_index(index_dir, seed_corpus, tmp_path):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(seed_corpus, corpus)
-    shutil.copytree(index_dir, index, symlinks=True)
-    return corpus, index
-
-
 @pytest.mark.parametrize("damage, why", [
     (lambda text: "", "it has no passages left"),
     (lambda text: text[: len(text) // 4], "its text went from"),
