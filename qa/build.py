@@ -303,7 +303,8 @@ def build_index(
     exported here too, where torch is installed, so answering questions later needs no torch."""
     import faiss
 
-    from .embed import ENCODERS, MODEL_NAME, build_encoder, ensure_onnx, model_hash, query_encoder, resolve_device
+    from .embed import ENCODERS, MODEL_NAME, build_encoder, model_hash, query_encoder, resolve_device
+    from .onnx_export import ensure_onnx
 
     if settings.index_type not in INDEX_TYPES:
         raise ValueError(f"unknown index type {settings.index_type!r}: choose one of {', '.join(INDEX_TYPES)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import embed
+from qa import embed, onnx_export
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def _questions(n: int = 30) -> list[str]:
 
 @pytest.fixture(scope="module")
 def torch_vectors():
-    texts = _questions() + list(embed.PROBES)
+    texts = _questions() + list(onnx_export.PROBES)
     return texts, embed.encode(texts, encoder="torch", progress=False)
 
 
@@ -67,7 +67,7 @@ def test_token_counts_are_those_of_the_model_s_own_tokenizer(passages):
 
 def test_the_onnx_files_live_in_the_cache_under_the_model_hash(index):
     for name in ("onnx-fp32", "onnx-int8"):
-        path = embed.onnx_file(name)
+        path = onnx_export.onnx_file(name)
         assert path.is_file() and embed.model_hash()[:16] in str(path)
     assert index.manifest["query_encoder"] == embed.query_encoder()
     assert index.manifest["encoder"] in embed.ENCODERS
