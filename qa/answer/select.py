@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 
 from ..chunk import Passage
-from ..lexical import stems
+from ..lexical import STOPWORDS, stems
+from ..places import mentioned
 from ..retrieve import Hit
 from ..sentences import quoted
 from .model import AnswerSettings, Picked
@@ -119,13 +120,9 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
 
 def names_person(text: str) -> bool:
     """Whether a sentence names a person: 'A short presentation will be given by Lucy Butler.'"""
-    from ..places import mentioned
-
-    from bm25s.stopwords import STOPWORDS_EN
-
     for m in CAPITALISED_RUN.finditer(text):
         words = m.group(0).split()
-        while words and words[0].lower() in STOPWORDS_EN:  # 'This Inspection', 'The Board'
+        while words and words[0].lower() in STOPWORDS:  # 'This Inspection', 'The Board'
             words.pop(0)
         name = " ".join(words)
         if len(words) >= 2 and not NOT_A_PERSON.search(name) and not mentioned(name):
