@@ -47,7 +47,8 @@ def _subject(question: str) -> str | None:
     return None
 
 
-def _content_words(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
+    """The words of a text that are not the frame of a question ('what', 'did', 'say')."""
     return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
 
 
@@ -114,7 +115,7 @@ def _rewrite(question: str, previous: str) -> str:
             else:
                 new = subject
             return stripped[: m.start()] + new + stripped[m.end():]
-    words = _content_words(stripped)
+    words = content_words(stripped)
     if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
         r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
     ):

@@ -27,7 +27,7 @@ from ..lexical import stems
 from ..places import Authority, mentioned
 from ..ratings import RATING, SINCE, RatingAsk, rating_ask
 from ..retrieve import Filters
-from .followup import QUESTION_WORDS, YEAR, standalone_query
+from .followup import YEAR, content_words, standalone_query
 
 INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "change", "yesno", "broad", "fact")
 
@@ -125,10 +125,6 @@ class Query:
     @property
     def broad(self) -> bool:
         return self.intent in ("broad", "summary")
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
 
 
 def concepts_of(text: str, terms: tuple[Term, ...], ignore: frozenset[str]) -> tuple[tuple[frozenset[str], ...], ...]:
