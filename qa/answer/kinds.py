@@ -241,15 +241,13 @@ def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tu
     lo, hi = index.report_rows[report.id]
     passages = [(row, index.passages[row]) for row in range(lo, hi)]
 
-    def sentences(rows) -> list[Picked]:
-        return report_points(index, report, rows)
-
-    own = sentences(row for row, p in passages if p.kind == "summary")
-    points = sentences(row for row, p in passages if p.kind == "improvement point")
+    own = report_points(index, report, [row for row, p in passages if p.kind == "summary"])
+    points = report_points(index, report, [row for row, p in passages if p.kind == "improvement point"])
     if own:
         body = own[: settings.summary_sentences]
     else:
-        candidates = sentences(row for row, p in passages if p.kind == "paragraph" and not procedural(p, report.kind))
+        paragraphs = [row for row, p in passages if p.kind == "paragraph" and not procedural(p, report.kind)]
+        candidates = report_points(index, report, paragraphs)
         if not candidates:
             return [], []
         vectors = index.sentence_vectors[[p.sentence for p in candidates]]
@@ -267,7 +265,7 @@ def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tu
     judgements = []
     if table is not None:
         row = index.by_id[table]
-        judgements = [p for p in sentences([row]) if GRADE_LINE.search(p.text)]  # not the table's header
+        judgements = [p for p in report_points(index, report, [row]) if GRADE_LINE.search(p.text)]  # not the table's header
     overall = [p for p in judgements if p.text.lower().startswith("overall")]
     direct = overall[:1] or body[:1]
     sections = [Section("Judgements:", [p for p in judgements if p not in direct]),

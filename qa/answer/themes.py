@@ -27,7 +27,8 @@ from .compose import Writer
 from .followup import YEAR
 from .model import Answer, AnswerSettings, Picked
 from .query import RECURRING, Query
-from .select import CONCERN, is_concern, is_point, procedural
+from .kinds import report_points
+from .select import CONCERN, is_concern, procedural
 
 THEME_STOP = frozenset(stems("our we us they their there this these those which also some"))
 # Words that talk about reports and problems in general, not about a topic.
@@ -57,17 +58,11 @@ class Themes:
         """Every sentence of one report that raises a concern."""
         report = self.index.reports[doc_id]
         lo, hi = self.index.report_rows[doc_id]
-        out = []
-        for row in range(lo, hi):
-            p = self.index.passages[row]
-            if procedural(p, report.kind):
-                continue
-            ids, spans = self.index.sentences_of(row)
-            for sid, (_, s, e) in zip(ids, spans):
-                text = p.text[int(s):int(e)]
-                if is_point(text, p) and is_concern(text, p):
-                    out.append(Picked(Hit(p, report, 0.0, None, None), row, int(s), int(e), 0.0, text, True, int(sid)))
-        return tuple(out)
+        rows = (row for row in range(lo, hi) if not procedural(self.index.passages[row], report.kind))
+        concerns = [p for p in report_points(self.index, report, rows) if is_concern(p.text, p.hit.passage)]
+        for p in concerns:
+            p.concern = True
+        return tuple(concerns)
 
     def scope(self, query: Query, hits: list[Hit]) -> list[str]:
         """The reports a theme is looked for in: one council's (named, or the best passage's)."""
