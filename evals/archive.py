@@ -42,7 +42,7 @@ FURNITURE = [
 
 def chunk_all(corpus: Path):
     from qa.chunk import chunk_report
-    from qa.corpus import load_catalogue
+    from qa.corpus.catalogue import load_catalogue
 
     reports = load_catalogue(corpus)
     started = time.perf_counter()
@@ -52,7 +52,7 @@ def chunk_all(corpus: Path):
 
 def embedding_rate(texts: list[str], encoder: str) -> tuple[float, np.ndarray]:
     """Texts per second of the build encoder on these texts (the model loads outside the timing)."""
-    from qa.embed import encode
+    from qa.index.encoder.encode import encode
 
     encode(texts[:8], progress=False, encoder=encoder)
     started = time.perf_counter()
@@ -70,8 +70,9 @@ def rest_of_build(chunked, by_id, units: int, sample_vectors: np.ndarray):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench import synthetic
 
-    from qa import bm25_index
-    from qa.index import bm25_text, faiss_index
+    from qa.index.bm25 import write as bm25_index
+    from qa.index.units import bm25_text
+    from qa.index.vectors import faiss_index
 
     passages = [p for c in chunked for p in c.passages]
     started = time.perf_counter()
@@ -101,8 +102,8 @@ def add_cost(chunked, rate_units: float, rate_sentences: float, bm25: float, wri
     vectors."""
     import faiss
 
-    from qa.index import faiss_index
-    from qa.sentences import split_sentences
+    from qa.index.vectors import faiss_index
+    from qa.chunk.sentences import split_sentences
 
     median = sorted(chunked, key=lambda c: len(c.passages))[len(chunked) // 2]
     n_units = len(median.passages)
@@ -132,9 +133,10 @@ def main() -> None:
     parser.add_argument("--add", type=Path, help="with --build: one more report to add and time")
     args = parser.parse_args()
 
-    from qa.embed import build_encoder
-    from qa.index import BuildSettings, embedding_units
-    from qa.sentences import split_sentences
+    from qa.index.encoder.model import build_encoder
+    from qa.index.format import BuildSettings
+    from qa.index.units import embedding_units
+    from qa.chunk.sentences import split_sentences
 
     reports, chunked, chunk_seconds = chunk_all(args.corpus)
     by_id = {r.id: r for r in reports}
@@ -172,14 +174,14 @@ def main() -> None:
     ]
     rows.extend(add_cost(chunked, rate_units, rate_sentences, matrix, write, index, vectors))
     if args.build:
-        from qa.index import build_index
+        from qa.index.build import build_index
 
         index_dir = args.corpus.parent / (args.corpus.name + "-index")
         started = time.perf_counter()
         build_index(args.corpus, index_dir, progress=True, device=args.device)
         rows.append(("build the whole index", f"{(time.perf_counter() - started) / 60:.1f} min"))
         if args.add:
-            from qa.add import add_paths
+            from qa.corpus.add import add_paths
 
             started = time.perf_counter()
             add_paths([args.add], args.corpus)

@@ -74,7 +74,7 @@ def p(values: list[float], q: float) -> float:
 
 
 def questions() -> list[str]:
-    from qa.evaluate import load_questions
+    from qa.evals.gold import load_questions
 
     return [q.question for q in load_questions(ROOT / "evals" / "questions.jsonl") if not q.history]
 
@@ -88,7 +88,7 @@ def unique(n: int) -> str:
 
 
 def bare_torch_encode(repeat: int) -> float:
-    from qa.embed import load_model
+    from qa.index.encoder.model import load_model
 
     model = load_model("cpu")
     model.encode(["warm up"], normalize_embeddings=True, show_progress_bar=False)
@@ -98,8 +98,10 @@ def bare_torch_encode(repeat: int) -> float:
 
 
 def in_process(index, label: str, torch_encode: float, repeat: int) -> None:
-    from qa.embed import clear_query_cache, encode_query, onnx_encoder, query_encoder
-    from qa.retrieve import Retriever
+    from qa.retrieve.question_vector import clear_query_cache, encode_query
+    from qa.index.encoder.encode import onnx_encoder
+    from qa.index.encoder.model import query_encoder
+    from qa.retrieve.retriever import Retriever
 
     encode_query("warm up")
     encoder = onnx_encoder(query_encoder(), 1)
@@ -127,8 +129,8 @@ def in_process(index, label: str, torch_encode: float, repeat: int) -> None:
 def ask_times(index, repeat: int) -> list[float]:
     """Seconds per answer of `repeat` questions never asked before (three first, not counted)."""
     from qa.answer import Answerer
-    from qa.embed import clear_query_cache
-    from qa.retrieve import Retriever
+    from qa.retrieve.question_vector import clear_query_cache
+    from qa.retrieve.retriever import Retriever
 
     answerer = Answerer(Retriever(index))
     n = [0]
@@ -159,7 +161,7 @@ def at_scale(index, passages: int, repeat: int) -> None:
 
 
 def load_cost(index_dir: Path, corpus: Path, label: str, repeat: int) -> None:
-    from qa.index import load_index
+    from qa.index.load import load_index
 
     path = (index_dir / "current").resolve()
     files = [f for f in path.rglob("*") if f.is_file()]
@@ -284,12 +286,15 @@ def serve(index_dir: Path, corpus: Path, label: str, clients: list[int], per_cli
 
 def builds(seed_corpus: Path, tmp: Path) -> tuple[Path, Path]:
     """Build the seeds' index from nothing, then add one report to a four-report index."""
-    from qa.add import remove_report
+    from qa.corpus.add import remove_report
     from qa.chunk import chunk_report
-    from qa.corpus import load_catalogue
-    from qa.embed import load_model
-    from qa.index import BuildSettings, build_index, embedding_units, load_index
-    from qa.sentences import split_sentences
+    from qa.corpus.catalogue import load_catalogue
+    from qa.index.encoder.model import load_model
+    from qa.index.format import BuildSettings
+    from qa.index.build import build_index
+    from qa.index.units import embedding_units
+    from qa.index.load import load_index
+    from qa.chunk.sentences import split_sentences
 
     reports = load_catalogue(seed_corpus)
     by_id = {r.id: r for r in reports}
@@ -344,8 +349,8 @@ def at_size(index, sizes: list[int], repeat: int, label: str) -> None:
     vectors make 1,500 copies of each at 1M: a hard case for any approximate index)."""
     import faiss
 
-    from qa.embed import encode_query
-    from qa.index import faiss_index
+    from qa.retrieve.question_vector import encode_query
+    from qa.index.vectors import faiss_index
 
     base = np.concatenate([np.asarray(index.unit_vectors), index.sentence_vectors])
     queries = np.stack([encode_query(q) for q in questions()[:50]])
@@ -390,8 +395,9 @@ def main() -> None:
     load_before = os.getloadavg()
     print(f"{os.cpu_count()} CPU cores; load average before {load_before[0]:.2f}", file=sys.stderr)
 
-    from qa.harness import gold_corpus
-    from qa.index import build_index, load_index
+    from qa.evals.harness import gold_corpus
+    from qa.index.build import build_index
+    from qa.index.load import load_index
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

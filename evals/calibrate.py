@@ -15,9 +15,9 @@ import tempfile
 import sys
 
 from qa.answer import AnswerSettings, Answerer
-from qa.evaluate import load_questions
-from qa.harness import gold_index
-from qa.retrieve import Retriever
+from qa.evals.gold import load_questions
+from qa.evals.harness import gold_index
+from qa.retrieve.retriever import Retriever
 
 
 MARGIN = 0.1

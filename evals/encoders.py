@@ -3,14 +3,14 @@
 Run: .venv/bin/python evals/encoders.py [--questions evals/questions.jsonl] [--pairs torch/torch,...]
 
 For each pair (encoder of passages and sentences at build time / encoder of questions) it builds the
-gold corpus's index (the five seeds, `qa.harness.gold_corpus`) with that build encoder, answers
+gold corpus's index (the five seeds, `qa.evals.harness.gold_corpus`) with that build encoder, answers
 every gold question with the product configuration (hybrid + context + glossary) and prints one
 Markdown table: recall@5, MRR@10, fact coverage, faithfulness violations, abstention accuracy and
 the differences from torch/torch; then the speed of each encoder on this corpus's own texts: one
 question (p50 over repeated single encodes), passage units and sentences per second. It also
 prints the cosine of each ONNX encoder's question vectors to torch's.
 
-What it does not do: choose (the defaults in `qa.embed` were set from its output) or assert.
+What it does not do: choose (the defaults in `qa.index.encoder` were set from its output) or assert.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ KEYS = ("recall@5", "mrr@10", "recall@10", "fact coverage", "faithfulness violat
 
 def quality(pairs: list[tuple[str, ...]], questions: Path) -> list[dict]:
     from qa import embed
-    from qa.harness import CONFIGS, gold_corpus, run_eval
-    from qa.index import BuildSettings, build_index, load_index
+    from qa.evals.harness import CONFIGS, gold_corpus, run_eval
+    from qa.index.format import BuildSettings
+    from qa.index.build import build_index
+    from qa.index.load import load_index
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,10 +62,11 @@ def quality(pairs: list[tuple[str, ...]], questions: Path) -> list[dict]:
 def speed(encoders: list[str], repeat: int) -> list[dict]:
     from qa import embed
     from qa.chunk import chunk_report
-    from qa.corpus import default_corpus_dir, load_catalogue
-    from qa.evaluate import load_questions
-    from qa.index import BuildSettings, embedding_units
-    from qa.sentences import split_sentences
+    from qa.corpus.catalogue import default_corpus_dir, load_catalogue
+    from qa.evals.gold import load_questions
+    from qa.index.format import BuildSettings
+    from qa.index.units import embedding_units
+    from qa.chunk.sentences import split_sentences
 
     reports = load_catalogue(default_corpus_dir())
     passages = [p for r in reports for p in chunk_report(r, default_corpus_dir()).passages]

@@ -1,4 +1,4 @@
-"""How well `qa.chunk.facts` reads report facts, against another tool's extraction of the same PDFs.
+"""How well `qa.corpus.facts` reads report facts, against another tool's extraction of the same PDFs.
 
 For every PDF under --archive: the text (`pdf_text`; refusals counted by reason) and its facts
 (`read_facts`). Each file that the reference CSV lists is compared with it: the grades (only those
@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.chunk.extract import UnreadableReport, pdf_text  # noqa: E402
-from qa.chunk.facts import read_facts  # noqa: E402
+from qa.corpus.extract import UnreadableReport, pdf_text
+from qa.corpus.facts import read_facts
 
 ARCHIVE = Path("/tmp/archive/export_data/inspection_reports")
 CSV = Path("/tmp/archive/ofsted_csc_ilacs_history.csv")

@@ -14,10 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qa.evaluate import load_questions, mean, ranking_metrics, resolve_gold
-from qa.harness import gold_index
-from qa.index import BuildSettings, build_index, load_index
-from qa.retrieve import Retriever, SearchSettings
+from qa.evals.gold import load_questions, mean, ranking_metrics, resolve_gold
+from qa.evals.harness import gold_index
+from qa.index.format import BuildSettings
+from qa.index.build import build_index
+from qa.index.load import load_index
+from qa.retrieve.retriever import Retriever, SearchSettings
 
 CONFIGS = {
     "bm25 only": SearchSettings(mode="bm25"),

@@ -46,8 +46,10 @@ def synthetic_index(source, passages: int, *, seed: int = 0, index_type: str = "
     """An `Index` of at least `passages` passages: the source's reports repeated (see the module)."""
     import bm25s
 
-    from qa.index import Index, bm25_text, faiss_index
-    from qa.lexical import tokenize
+    from qa.index.load import Index
+    from qa.index.units import bm25_text
+    from qa.index.vectors import faiss_index
+    from qa.index.lexical import tokenize
 
     copies = max(1, math.ceil(passages / len(source.passages)))
     reports, rows = {}, []

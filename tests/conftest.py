@@ -14,15 +14,15 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from qa.chunk import chunk_report  # noqa: E402
-from qa.corpus import load_catalogue  # noqa: E402
+from qa.chunk import chunk_report
+from qa.corpus.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="session")
 def seed_corpus(tmp_path_factory):
     """The five seed reports the gold questions were written over (evals/corpus.txt), copied out of
     the default corpus: the tests written for them keep their meaning as the corpus grows."""
-    from qa.harness import gold_corpus
+    from qa.evals.harness import gold_corpus
 
     return gold_corpus(tmp_path_factory.mktemp("seeds") / "corpus")
 
@@ -58,7 +58,7 @@ def passages(chunked):
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, seed_corpus):
     """One index of the seed reports, built once for the whole session (the model loads once)."""
-    from qa.index import build_index
+    from qa.index.build import build_index
 
     path = tmp_path_factory.mktemp("index")
     build_index(seed_corpus, path, progress=False)
@@ -67,14 +67,14 @@ def index_dir(tmp_path_factory, seed_corpus):
 
 @pytest.fixture(scope="session")
 def index(index_dir, seed_corpus):
-    from qa.index import load_index
+    from qa.index.load import load_index
 
     return load_index(index_dir, seed_corpus)
 
 
 @pytest.fixture(scope="session")
 def retriever(index):
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     return Retriever(index)
 
@@ -109,9 +109,9 @@ def oxfordshire_corpus(tmp_path_factory):
     Copy it before changing it."""
     import shutil
 
-    from qa.add import remove_report
-    from qa.corpus import REPO_ROOT
-    from qa.places import same_council
+    from qa.corpus.add import remove_report
+    from qa.corpus.catalogue import REPO_ROOT
+    from qa.corpus.places import same_council
 
     dest = tmp_path_factory.mktemp("oxfordshire") / "corpus"
     shutil.copytree(REPO_ROOT / "corpus", dest, ignore=shutil.ignore_patterns(".lock"))
@@ -129,8 +129,8 @@ def councils_corpus(tmp_path_factory, index_dir, oxfordshire_corpus):
     import shutil
     from pathlib import Path
 
-    from qa.add import add_paths
-    from qa.index import build_index
+    from qa.corpus.add import add_paths
+    from qa.index.build import build_index
 
     root = tmp_path_factory.mktemp("councils")
     corpus, index = root / "corpus", root / "index"
@@ -144,7 +144,7 @@ def councils_corpus(tmp_path_factory, index_dir, oxfordshire_corpus):
 
 @pytest.fixture(scope="session")
 def councils_index(councils_corpus):
-    from qa.index import load_index
+    from qa.index.load import load_index
 
     corpus, index = councils_corpus
     return load_index(index, corpus)
@@ -153,7 +153,7 @@ def councils_index(councils_corpus):
 @pytest.fixture(scope="session")
 def councils_answerer(councils_index):
     from qa.answer import Answerer
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     return Answerer(Retriever(councils_index))
 
@@ -166,8 +166,8 @@ def councils_gold_index(tmp_path_factory):
     """The reports the councils gold set was written over (evals/councils/corpus.txt), copied out of
     the default corpus and indexed once for the session, as `reportqa eval` does: the default index's
     vectors are reused where it has them (after `run.sh`), else the six reports are embedded."""
-    from qa.corpus import REPO_ROOT
-    from qa.harness import gold_index
+    from qa.corpus.catalogue import REPO_ROOT
+    from qa.evals.harness import gold_index
 
     return gold_index(tmp_path_factory.mktemp("councils-gold"), REPO_ROOT / "corpus", COUNCILS_QUESTIONS)
 

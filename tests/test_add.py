@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.add import add_paths, remove_report
-from qa.corpus import CatalogueError, load_catalogue
+from qa.corpus.add import add_paths, remove_report
+from qa.corpus.catalogue import CatalogueError, load_catalogue
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, FIXTURES, HTML_AS_PDF, OXFORDSHIRE_2024
 
@@ -103,7 +103,7 @@ def test_text_and_html_files_need_the_council_and_date_they_do_not_state(corpus,
                     * 2 + "</body></html>", encoding="utf-8")
     [refused] = add_paths([page], corpus)
     assert refused.status == "refused" and "--authority" in refused.detail
-    from qa.add import Overrides
+    from qa.corpus.add import Overrides
 
     [added] = add_paths([page], corpus, Overrides(authority="Oxfordshire County Council", date="2016-02"))
     report = next(r for r in load_catalogue(corpus) if r.id == added.doc_id)
@@ -127,7 +127,7 @@ def test_remove_takes_out_the_entry_and_its_file_only(corpus):
 def test_the_same_words_about_another_council_are_that_councils_report(corpus, tmp_path):
     """Joint inspections print near-identical reports for two councils (North and West
     Northamptonshire, 2022): matching words alone do not make a report a duplicate."""
-    from qa.add import Overrides
+    from qa.corpus.add import Overrides
 
     seed = next(r for r in load_catalogue(corpus) if r.id == "ofsted-ilacs-2024")
     copy = tmp_path / "joint.txt"
@@ -165,7 +165,7 @@ def test_remove_reads_table_headers_written_any_valid_way_and_never_deletes_a_fi
     # the same entries written as one inline array cannot be cut apart: nothing changes, no file goes
     import tomllib
 
-    from qa.add import _toml_string
+    from qa.corpus.add import _toml_string
 
     entries = tomllib.loads(path.read_text(encoding="utf-8"))["report"]
     inline = lambda e: "{ " + ", ".join(f"{k} = {_toml_string(v)}" for k, v in e.items() if k != "judgements") + " }"  # noqa: E731
@@ -177,7 +177,7 @@ def test_remove_reads_table_headers_written_any_valid_way_and_never_deletes_a_fi
 
 
 def test_a_title_that_cannot_be_written_is_refused_and_leaves_nothing_behind(corpus, tmp_path):
-    from qa.add import Overrides
+    from qa.corpus.add import Overrides
 
     page = tmp_path / "odd name é.txt"
     page.write_text("The council's children's services improved, the cabinet was told. " * 5, encoding="utf-8")
@@ -191,11 +191,11 @@ def test_a_title_that_cannot_be_written_is_refused_and_leaves_nothing_behind(cor
 
 
 def test_after_the_first_report_each_new_entry_is_checked_alone_unless_the_catalogue_changed_meanwhile(corpus, tmp_path, monkeypatch):
-    import qa.add
+    import qa.corpus.add
 
     checked: list[int] = []
-    real = qa.add.catalogue_from_text
-    monkeypatch.setattr(qa.add, "catalogue_from_text", lambda text, where: checked.append(len(real(text, where))) or real(text, where))
+    real = qa.corpus.add.catalogue_from_text
+    monkeypatch.setattr(qa.corpus.add, "catalogue_from_text", lambda text, where: checked.append(len(real(text, where))) or real(text, where))
     outcomes = add_paths([DORSET, BLACKPOOL_2026], corpus)
     assert [o.status for o in outcomes] == ["added", "added"]
     assert checked == [len(load_catalogue(corpus)) - 1, 1]  # the whole catalogue once, then the new table alone
@@ -208,6 +208,49 @@ def test_after_the_first_report_each_new_entry_is_checked_alone_unless_the_catal
     copies = [tmp_path / "a.txt", tmp_path / "b.txt"]
     for n, path in enumerate(copies):
         path.write_text(f"Minutes of the Bury cabinet meeting number {n} on children's services. " * 5, encoding="utf-8")
-    first, second = add_paths(copies, corpus, qa.add.Overrides(authority="Bury", date="2024"), on_outcome=hand_edit)
+    first, second = add_paths(copies, corpus, qa.corpus.add.Overrides(authority="Bury", date="2024"), on_outcome=hand_edit)
     assert first.status == "added"
     assert second.status == "refused" and "would not load" in second.detail  # checked whole again, not appended to
+
+
+def _secret(tmp_path: Path) -> Path:
+    """A file outside any folder being added, as /etc/passwd is: text that would pass as a report."""
+    secret = tmp_path / "elsewhere" / "passwd.txt"
+    secret.parent.mkdir()
+    secret.write_text("Inspection of Nowhere\n\n1. root:x:0:0:root:/root:/bin/bash is a line of a secret file.\n",
+                      encoding="utf-8")
+    return secret
+
+
+def test_a_symbolic_link_given_directly_is_refused_by_name_and_nothing_is_copied(corpus, tmp_path):
+    link = tmp_path / "report.txt"
+    link.symlink_to(_secret(tmp_path))
+    before = snapshot(corpus)
+    [outcome] = add_paths([link], corpus, on_outcome=lambda *a: None)
+    assert outcome.status == "refused" and outcome.path == str(link)
+    assert "symbolic link" in outcome.detail and "passwd.txt" in outcome.detail and "--follow-symlinks" in outcome.detail
+    assert snapshot(corpus) == before
+
+
+def test_a_link_inside_a_folder_is_refused_and_the_folders_real_files_still_go_in(corpus, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(DORSET, folder / "dorset.pdf")
+    (folder / "innocent.txt").symlink_to(_secret(tmp_path))
+    (folder / "sub").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    outcomes = add_paths([folder], corpus)
+    assert sorted((Path(o.path).name, o.status) for o in outcomes) == [
+        ("dorset.pdf", "added"), ("innocent.txt", "refused"), ("sub", "refused")]
+    assert not any("root:x" in p.read_text(errors="ignore") for p in corpus.iterdir() if p.suffix == ".txt")
+
+
+def test_follow_symlinks_takes_links_within_the_folder_but_never_one_leading_out_of_it(corpus, tmp_path):
+    folder = tmp_path / "downloads"
+    (folder / "real").mkdir(parents=True)
+    shutil.copy(DORSET, folder / "real" / "dorset.pdf")
+    (folder / "latest.pdf").symlink_to(folder / "real" / "dorset.pdf")
+    (folder / "innocent.txt").symlink_to(_secret(tmp_path))
+    outcomes = add_paths([folder], corpus, follow_symlinks=True)
+    by_name = {Path(o.path).name: o for o in outcomes}
+    assert by_name["innocent.txt"].status == "refused" and "outside the folder being added" in by_name["innocent.txt"].detail
+    assert sorted(o.status for n, o in by_name.items() if n != "innocent.txt") == ["added", "duplicate"]  # one report, twice

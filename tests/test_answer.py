@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer import standalone_query
-from qa.evaluate import faithfulness_violations, load_questions
+from qa.evals.gold import faithfulness_violations, load_questions
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 def assert_faithful(answer) -> None:
@@ -248,7 +248,7 @@ def _statements(point: str, pieces: list[str]) -> list[str] | None:
 def badly_shaped_points(answer) -> list[str]:
     """The points of an answer that are not whole sentences, labelled fields, a lead-in ending in
     ':' with its list items, or a row of a structured passage."""
-    from qa.evaluate import marked_sentences
+    from qa.evals.gold import marked_sentences
 
     bad = []
     by_n = {c.n: c for c in answer.citations}
@@ -297,7 +297,7 @@ def _proper_names_of_the_catalogue() -> set[str]:
     title that are not English words ('Oxfordshire', 'Leeds', 'Dorset', an inspector's surname),
     less the publishers' names (the inspectorate is no one report's)."""
     from qa.answer.guards import english_words
-    from qa.corpus import REPO_ROOT, load_catalogue
+    from qa.corpus.catalogue import REPO_ROOT, load_catalogue
 
     reports = load_catalogue(REPO_ROOT / "corpus")
     names: set[str] = set()
@@ -312,7 +312,7 @@ def _proper_names_of_the_catalogue() -> set[str]:
 
 
 def test_no_answer_module_names_a_council_a_report_or_an_inspector():
-    from qa.corpus import REPO_ROOT
+    from qa.corpus.catalogue import REPO_ROOT
 
     names = _proper_names_of_the_catalogue()
     assert {"oxfordshire"} <= names and len(names) >= 5  # the test can find what it looks for

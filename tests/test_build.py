@@ -9,10 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from qa import bm25_index
-from qa.build import previous_build
-from qa.index import FORMAT_VERSION, IndexCorrupt, bm25_text, build_index, load_index
-from qa.lexical import tokenize
+from qa.index.bm25 import write as bm25_index
+from qa.index.build import previous_build
+from qa.index.format import FORMAT_VERSION, IndexCorrupt
+from qa.index.units import bm25_text
+from qa.index.build import build_index
+from qa.index.load import load_index
+from qa.index.lexical import tokenize
 
 
 def _columns(retriever) -> dict[str, dict[int, float]]:
@@ -71,14 +74,14 @@ def test_an_incremental_build_gives_the_bm25_index_a_build_from_nothing_gives(ow
 
 
 def test_the_tokens_of_unchanged_reports_are_reused_unless_the_tokenizer_changed(own_corpus_and_index, monkeypatch):
-    import qa.lexical
+    import qa.index.bm25.write
 
     corpus, index = own_corpus_and_index
     with open(corpus / "002_43547da56b1b8370.txt", "a", encoding="utf-8") as f:
         f.write("\nA new paragraph about adoption panels added by the council.\n")
     seen: list[int] = []
-    real = qa.lexical.tokenize
-    monkeypatch.setattr(qa.lexical, "tokenize", lambda texts: seen.append(len(texts)) or real(texts))
+    real = qa.index.bm25.write.tokenize
+    monkeypatch.setattr(qa.index.bm25.write, "tokenize", lambda texts: seen.append(len(texts)) or real(texts))
     build_index(corpus, index, progress=False)
     changed = len(load_index(index, corpus).passages_of("press-ofsted-good-2024"))
     assert seen == [changed]  # only the changed report's passages were tokenized

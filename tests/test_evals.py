@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from qa.answer import Answer, Citation
-from qa.evaluate import TYPES, faithfulness_violations, load_questions, ranking_metrics, resolve_gold
-from qa.harness import (CONFIGS, PRODUCT, check_gate, gold_ids_file, read_ids, run_config, run_eval, summarise,
-                        to_markdown, write_outputs)
+from qa.evals.gold import TYPES, faithfulness_violations, load_questions, ranking_metrics, resolve_gold
+from qa.evals.harness import (
+    CONFIGS, PRODUCT, check_gate, gold_ids_file, read_ids, run_config, run_eval, summarise, to_markdown, write_outputs,
+)
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
 COUNCILS = EVALS / "councils"  # the councils gold set: other councils' reports (issue #10)
@@ -164,7 +165,7 @@ def test_reportqa_eval_runs_on_any_file_in_the_format(index_dir, seed_corpus, sm
 
 
 def test_a_question_file_with_wrong_types_names_the_line(tmp_path):
-    from qa.evaluate import QuestionFileError
+    from qa.evals.gold import QuestionFileError
 
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps({"id": "x", "question": "q", "type": "fact", "history": 5, "gold": [], "facts": []}) + "\n")

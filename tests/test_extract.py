@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from qa.chunk.extract import PAGE_BREAK, UnreadableReport, pdf_text, pdf_text_from_bytes
+from qa.corpus.extract import PAGE_BREAK, UnreadableReport, pdf_text, pdf_text_from_bytes
 
 from pdfs import DORSET_2025, FIXTURES, HTML_AS_PDF
 

@@ -1,4 +1,4 @@
-"""Report facts (qa.chunk.facts): what `read_facts` reads from each kind of Ofsted report.
+"""Report facts (qa.corpus.facts): what `read_facts` reads from each kind of Ofsted report.
 
 Every expected value below was checked by hand in the PDF's text.
 """
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunk.extract import UnreadableReport, pdf_text
-from qa.chunk.facts import Judgement, ReportFacts, parse_dates, read_facts
+from qa.corpus.extract import UnreadableReport, pdf_text
+from qa.corpus.facts import Judgement, ReportFacts, parse_dates, read_facts
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, HTML_AS_PDF, MANCHESTER_2017, OXFORDSHIRE_2024
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from qa.glossary import expansion, load_glossary, matching_terms
+from qa.retrieve.glossary import expansion, load_glossary, matching_terms
 
 
 def test_the_glossary_covers_the_core_acronyms_once_each():

@@ -12,19 +12,14 @@ import numpy as np
 import pytest
 
 from qa.chunk import chunk_report
-from qa.corpus import corpus_hash
-from qa.index import (
-    IndexCorrupt,
-    IndexMissing,
-    IndexStale,
-    build_index,
-    embedding_units,
-    ensure_index,
-    load_index,
-)
-from qa.index import BuildSettings
-import qa.index as qa_index
-from qa.sentences import split_sentences
+from qa.corpus.catalogue import corpus_hash
+from qa.index.format import IndexCorrupt, IndexMissing, IndexStale
+from qa.index.build import build_index
+from qa.index.units import embedding_units
+from qa.index.load import ensure_index, load_index
+from qa.index.format import BuildSettings
+from qa.index import vectors
+from qa.chunk.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -39,7 +34,7 @@ def test_the_manifest_records_model_corpus_counts_and_versions(index, seed_corpu
     assert {"faiss-cpu", "bm25s", "sentence-transformers", "torch"} <= set(m["versions"])
     assert m["built_at"] and m["settings"]["index_type"] == "auto"
     assert m["index_type"] == "flat" and m["faiss"] == {"type": "flat"}  # auto: 138 units are far below the HNSW threshold
-    assert [qa_index.ef_search(n) for n in (138, 10_000, 100_000, 1_000_000, 10**8)] == [128, 128, 533, 2224, 4096]
+    assert [vectors.ef_search(n) for n in (138, 10_000, 100_000, 1_000_000, 10**8)] == [128, 128, 533, 2224, 4096]
     assert m["encoder"] == "onnx-int8" and m["device"] in ("cpu", "cuda")
 
 
@@ -138,7 +133,7 @@ def test_a_changed_corpus_is_detected_and_rebuilt_with_a_message(index_dir, seed
 ])
 def test_a_changed_catalogue_is_detected_without_the_index_parsing_it(own_corpus_and_index, edit):
     """The check reads the reports as the index recorded them; the catalogue's bytes still decide."""
-    from qa.corpus import CATALOGUE_NAME
+    from qa.corpus.catalogue import CATALOGUE_NAME
 
     corpus, index = own_corpus_and_index
     load_index(index, corpus)
@@ -162,12 +157,12 @@ def test_an_index_built_by_other_indexing_code_is_stale(private_index):
 
 def test_a_crash_during_a_build_leaves_the_published_index_untouched(private_index, monkeypatch):
     before = load_index(private_index, check_stale=False).manifest
-    import qa.embed
+    import qa.index.build
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated crash while embedding")
 
-    monkeypatch.setattr(qa.embed, "encode", broken)
+    monkeypatch.setattr(qa.index.build, "encode", broken)
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_index(index_dir=private_index, progress=False, incremental=False)
     assert load_index(private_index, check_stale=False).manifest == before
@@ -192,16 +187,16 @@ def test_approximate_index_types_can_be_chosen(tmp_path):
 
 
 def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(index_dir, seed_corpus, tmp_path, monkeypatch):
-    import qa.index
-    from qa.retrieve import Retriever
+    import qa.index.vectors
+    from qa.retrieve.retriever import Retriever
 
     shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
-    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)  # the seeds have 138 units
+    monkeypatch.setattr(qa.index.vectors, "HNSW_THRESHOLD", 100)  # the seeds have 138 units
     said: list[str] = []
     build_index(seed_corpus, tmp_path / "index", progress=False, log=said.append)
     assert said[0] == "reportqa: 5 report(s) unchanged, 0 to chunk and embed"  # a new index type re-embeds nothing
     loaded = load_index(tmp_path / "index", seed_corpus)
-    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == qa.index.ef_search(138) == 128
+    assert loaded.manifest["index_type"] == "hnsw" and loaded.manifest["faiss"]["efSearch"] == vectors.ef_search(138) == 128
     hits = Retriever(loaded).search("foster carers", k=5, filters={"doc": ["occ-scrutiny-action-plan-2015"]})
     assert hits and {h.passage.doc_id for h in hits} == {"occ-scrutiny-action-plan-2015"}
     exact = Retriever(load_index(index_dir, seed_corpus)).search("foster carers", k=5)
@@ -210,9 +205,9 @@ def test_above_the_threshold_auto_chooses_hnsw_and_filtered_search_still_works(i
 
 @pytest.fixture()
 def hnsw_index(index_dir, seed_corpus, tmp_path, monkeypatch):
-    import qa.index
+    import qa.index.vectors
 
-    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 100)
+    monkeypatch.setattr(qa.index.vectors, "HNSW_THRESHOLD", 100)
     shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
     build_index(seed_corpus, tmp_path / "index", progress=False)
     return load_index(tmp_path / "index", seed_corpus)
@@ -220,7 +215,7 @@ def hnsw_index(index_dir, seed_corpus, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("share", [0.05, 0.5, 1.0])
 def test_searching_units_with_a_filter_on_hnsw_finds_what_exact_search_finds(hnsw_index, index, share):
-    from qa.embed import encode_query
+    from qa.retrieve.question_vector import encode_query
 
     assert hnsw_index.manifest["index_type"] == "hnsw"
     rng = np.random.default_rng(7)
@@ -235,11 +230,11 @@ def test_searching_units_with_a_filter_on_hnsw_finds_what_exact_search_finds(hns
 
 
 def test_adding_a_report_to_an_hnsw_index_grows_the_graph_and_rebuilds_nothing(seed_corpus, tmp_path, monkeypatch):
-    import qa.index
-    from qa.add import remove_report
-    from qa.retrieve import Retriever
+    import qa.index.vectors
+    from qa.corpus.add import remove_report
+    from qa.retrieve.retriever import Retriever
 
-    monkeypatch.setattr(qa.index, "HNSW_THRESHOLD", 50)
+    monkeypatch.setattr(qa.index.vectors, "HNSW_THRESHOLD", 50)
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_corpus, corpus)
     full_catalogue = (corpus / "catalogue.toml").read_text(encoding="utf-8")
@@ -261,7 +256,7 @@ def test_an_unknown_index_type_is_refused(tmp_path):
 
 
 def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     _rewrite_manifest(private_index, model_sha256="f" * 64)
     with pytest.raises(IndexStale, match="embedding model changed"):
@@ -273,7 +268,7 @@ def test_an_index_built_with_another_model_is_stale(private_index, seed_corpus):
     (lambda text: text[: len(text) // 4], "its text went from"),
 ])
 def test_a_report_that_lost_most_of_its_text_is_refused_and_the_good_build_kept(own_corpus_and_index, damage, why):
-    from qa.index import ShrunkReport
+    from qa.index.format import ShrunkReport
 
     corpus, index = own_corpus_and_index
     before = (index / "current").resolve()

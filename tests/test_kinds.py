@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluate import faithfulness_violations, load_questions, marked_sentences
+from qa.evals.gold import faithfulness_violations, load_questions, marked_sentences
 
 COUNCILS = Path(__file__).resolve().parent.parent / "evals" / "councils"
 
@@ -16,7 +16,7 @@ COUNCILS = Path(__file__).resolve().parent.parent / "evals" / "councils"
 @pytest.fixture(scope="module")
 def answerer(councils_gold_index):
     from qa.answer import Answerer
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     return Answerer(Retriever(councils_gold_index))
 
@@ -63,7 +63,7 @@ def test_change_over_time_without_a_judgement_on_its_topic_shows_the_overall_one
 
 
 def test_a_definition_starts_from_the_glossary_then_quotes_the_reports_using_the_term(answerer):
-    from qa.glossary import load_glossary
+    from qa.retrieve.glossary import load_glossary
 
     lado = next(t for t in load_glossary() if "LADO" in t.acronyms)
     a = answerer.answer("What is a LADO?")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from qa.chunk import Passage, chunk_report, chunk_text
-from qa.chunk.extract import pdf_text
-from qa.corpus import Report, load_catalogue
-from qa.labels import passage_label, report_labels
+from qa.corpus.extract import pdf_text
+from qa.corpus.catalogue import Report, load_catalogue
+from qa.chunk.labels import passage_label, report_labels
 
 from pdfs import OXFORDSHIRE_2024
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from qa.chunk import chunk_report, chunk_text
-from qa.chunk.extract import UnreadableReport, pdf_text
-from qa.corpus import Report, load_catalogue
+from qa.corpus.extract import UnreadableReport, pdf_text
+from qa.corpus.catalogue import Report, load_catalogue
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, MANCHESTER_2017, OXFORDSHIRE_2024
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.places import authorities, find_authority, mentioned, same_council
+from qa.corpus.places import authorities, find_authority, mentioned, same_council
 
 
 def test_the_list_is_every_english_childrens_services_authority_from_a_dated_official_source():

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from qa.retrieve import Filters, QueryError, Retriever, SearchSettings
+from qa.retrieve.retriever import Filters, QueryError, Retriever, SearchSettings
 
 PARAPHRASES = {
     "Do young people who have left care pay council tax?": "ofsted-ilacs-2024#41",
@@ -92,8 +92,8 @@ def test_bm25_from_the_query_words_postings_equals_scoring_every_passage(retriev
     """BM25 reads only the postings of the query's words, and sums them as bm25s does over every passage."""
     import numpy as np
 
-    from qa.glossary import expansion
-    from qa.lexical import tokenize
+    from qa.retrieve.glossary import expansion
+    from qa.index.lexical import tokenize
 
     def full(text):
         known = [t for t in tokenize([text])[0] if t in index.bm25.vocab_dict]

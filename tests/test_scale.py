@@ -95,7 +95,7 @@ class CountedList(list):
 def instrument(index):
     """Wrap what a question reads (after the start-up work a server does once has been done)."""
     from qa.answer import Answerer
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     index.report_rows, index.judgement_tables, index.sentence_offsets  # noqa: B018 - computed once, at load
     answerer = Answerer(Retriever(index))
@@ -113,7 +113,7 @@ def instrument(index):
 def reads(index, answerer, postings) -> list[dict]:
     """What each question reads, and how many lines of the project's Python it runs (a loop over
     every passage or every score in Python shows there, where numpy's own work does not)."""
-    from qa.embed import clear_query_cache, encode_query
+    from qa.retrieve.question_vector import clear_query_cache, encode_query
 
     qa_dir = str(Path(__file__).resolve().parent.parent / "qa")
     retrieve = str(Path(qa_dir) / "retrieve.py")
@@ -177,8 +177,8 @@ def test_a_question_reads_no_whole_array_and_as_much_at_four_times_the_size(two_
 
 
 def test_bm25_reads_only_the_postings_of_the_questions_words(two_sizes):
-    from qa.glossary import expansion
-    from qa.lexical import tokenize
+    from qa.retrieve.glossary import expansion
+    from qa.index.lexical import tokenize
 
     large, answerer, postings = two_sizes[1]
     retriever = answerer.retriever
@@ -191,8 +191,8 @@ def test_bm25_reads_only_the_postings_of_the_questions_words(two_sizes):
 
 
 def test_the_sentence_pass_scores_the_candidates_sentences_not_all(two_sizes):
-    from qa.embed import encode_query
-    from qa.retrieve import Retriever, SearchSettings
+    from qa.retrieve.question_vector import encode_query
+    from qa.retrieve.retriever import Retriever, SearchSettings
 
     large = two_sizes[1][0]
     retriever = Retriever(large, SearchSettings(sentences=True))
@@ -203,9 +203,9 @@ def test_the_sentence_pass_scores_the_candidates_sentences_not_all(two_sizes):
 
 
 def test_the_answerer_starts_without_reading_a_passage(index):
-    """Start-up reads the collection's words from the BM25 index (qa.vocabulary), not the passages."""
+    """Start-up reads the collection's words from the BM25 index (qa.index.vocabulary), not the passages."""
     from qa.answer import Answerer
-    from qa.retrieve import Retriever
+    from qa.retrieve.retriever import Retriever
 
     small = synthetic_index(index, 2_000, index_type="flat")
     small.passages = CountedList(small.passages)

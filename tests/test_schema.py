@@ -14,7 +14,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def run(app):
-    from web.probe import schemathesis_run
+    from tools.probe import schemathesis_run
 
     return schemathesis_run(app)  # 100 random requests per operation as well as the coverage phase
 

@@ -49,7 +49,7 @@ def own_index(index_dir, tmp_path):
 def publish_copy(index_dir, name: str):
     """What `reportqa index` does at its end: a new build folder, the `current` link swapped to it
     atomically, the older builds deleted (the one the server loaded among them)."""
-    from qa.builds import publish
+    from qa.index.folders import publish
 
     build = (index_dir / "current").resolve()
     shutil.copytree(build, index_dir / name)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.lexical import stems, tokenize
-from qa.vocabulary import _term_frequencies, common_text_stems, known_stems, text_document_frequencies
+from qa.index.lexical import stems, tokenize
+from qa.index.vocabulary import _term_frequencies, common_text_stems, known_stems, text_document_frequencies
 
 
 def _counted(index) -> dict[str, int]:
@@ -25,7 +25,7 @@ def test_stems_of_one_text_are_the_bm25_tokenizers_own(index):
 
 
 def test_the_known_stems_are_those_of_every_passage_heading_and_title(index):
-    from qa.index import bm25_text
+    from qa.index.units import bm25_text
 
     tokens = {t for p in index.passages for t in tokenize([bm25_text(p, index.reports[p.doc_id])])[0]}
     assert known_stems(index) == tokens
@@ -43,7 +43,7 @@ def test_text_document_frequencies_read_from_bm25_equal_counting_every_passage(i
 def test_term_frequencies_are_recovered_exactly_from_the_scores(index):
     from collections import Counter
 
-    from qa.index import bm25_text
+    from qa.index.units import bm25_text
 
     tf = _term_frequencies(index.bm25)
     assert tf is not None
@@ -86,7 +86,7 @@ def test_guards_know_every_word_and_acronym_of_the_reports_without_reading_the_p
 def test_the_one_text_tokenizer_and_stopwords_are_bm25s_own(index):
     from bm25s.stopwords import STOPWORDS_EN
 
-    from qa.lexical import STOPWORDS, tokens
+    from qa.index.lexical import STOPWORDS, tokens
 
     assert STOPWORDS == frozenset(STOPWORDS_EN)
     texts = [p.text for p in index.passages] + ["", "The the THE care-leavers’ 2nd", "a an and"]
@@ -96,7 +96,7 @@ def test_the_one_text_tokenizer_and_stopwords_are_bm25s_own(index):
 def test_the_bm25_index_read_without_bm25s_is_bm25s_own(index):
     import bm25s
 
-    from qa.bm25file import StoredBM25
+    from qa.index.bm25.read import StoredBM25
 
     theirs = bm25s.BM25.load(str(index.path / "bm25"), show_progress=False, mmap=True)
     ours = StoredBM25(index.path / "bm25")

@@ -388,23 +388,17 @@ def test_the_report_reader_shows_readers_names_never_internal_labels(client):
 
 def test_quote_spans_are_the_spans_the_core_gives_passed_through(app, index, monkeypatch):
     """The web layer does not split sentences: whatever spans a citation carries are what it marks."""
-    from qa.retrieve import Hit
+    from qa.retrieve.retriever import Hit
 
     passage = index.passages[index.by_id["ofsted-ilacs-2024#41"]]
     hit = Hit(passage, index.reports[passage.doc_id], 1.0, 1, 1)
     spans = [[3, 9], [20, 31]]  # not sentences at all: nothing may re-split or "correct" them
 
-    class Core:  # an answer as the core hands it over (`Answer.to_dict()`, `Citation.to_dict()` with spans)
-        citations = [type("Citation", (), {"hit": hit})()]
-        passages = [hit]
+    from qa.answer.model import Answer, Citation
 
-        def to_dict(self):
-            citation = {"n": 1, "quote": "whatever the core quoted", "spans": [list(s) for s in spans]}
-            citation |= {k: v for k, v in hit.to_dict().items() if k not in ("score", "dense_rank", "bm25_rank")}
-            return {"question": "q", "standalone_query": "q", "answer": "A [1]", "abstained": False, "reason": "",
-                    "citations": [citation], "passages": [hit.to_dict()]}
+    core = Answer("q", "q", "A [1]", False, [Citation(1, hit, "whatever the core quoted", tuple(map(tuple, spans)))], [hit])
 
-    monkeypatch.setattr(app.extensions["reportqa"]["answerer"], "answer", lambda *a, **k: Core())
+    monkeypatch.setattr(app.extensions["reportqa"]["answerer"], "answer", lambda *a, **k: core)
     data = app.test_client().post("/api/ask", json={"question": "anything"}).get_json()
     c = data["citations"][0]
     assert c["quote_spans"] == spans and "spans" not in c
@@ -460,7 +454,23 @@ def test_the_favicon_is_served_and_every_page_links_it(client):
 
 def test_the_description_names_the_readers_label_of_every_passage(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
-    for name in ("Hit", "Citation"):
+    for name in ("HitOut", "CitationOut", "PassageOut"):
         assert "display_label" in schemas[name]["required"], name
     passage = client.get("/api/openapi.json").get_json()["paths"]["/api/passages/{id}"]["get"]
-    assert "display_label" in passage["responses"]["200"]["content"]["application/json"]["schema"]["required"]
+    assert passage["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PassageOut"}
+
+
+def test_the_cli_json_and_the_api_give_the_same_answer_in_the_same_fields(client, index_dir, seed_corpus):
+    """One output contract: `reportqa ask --json` and POST /api/ask cannot differ."""
+    import json
+    import subprocess
+    import sys
+
+    question = "Do young people who have left care pay council tax?"
+    cli = subprocess.run([sys.executable, "-m", "qa.cli", "--corpus", str(seed_corpus), "ask", question, "--json",
+                          "--index", str(index_dir)], capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    from_cli = json.loads(cli.stdout)
+    from_api = client.post("/api/ask", json={"question": question}).get_json()
+    assert from_cli == from_api and from_api["citations"]
+    assert {"quote_spans", "report_url", "display_label", "citation", "authority"} <= set(from_api["citations"][0])

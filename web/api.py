@@ -1,10 +1,10 @@
 """The JSON API: `/api/ask`, `/api/search`, `/api/passages/<id>`, `/api/reports`, `/healthz`.
 
 What it does: validates each request against its endpoint's model (`web.models`), calls the core
-with the validated values, and shapes the answer as JSON: every passage named as a reader names it
-(`display_label`, and in `citation`: "para 37", "improvement point 3"), every citation with the
-spans of its quoted sentences (from the core, not re-split here) and a link that opens its report
-with them marked. `/api/ask` and `/api/search` can be rate-limited per client (`web.limits`).
+with the validated values, and answers in the output contract (`qa.output.contract`: the same JSON as
+`reportqa ... --json`): every passage named as a reader names it (`display_label`, and in
+`citation`: "para 37", "improvement point 3"), every citation with the spans of its quoted
+sentences and a link that opens its report with them marked. `/api/ask` and `/api/search` can be rate-limited per client (`web.limits`).
 
 What it does not do: retrieve or answer itself (that is `qa`), or describe itself (that is
 `web.openapi`, from the same models).
@@ -15,11 +15,9 @@ from __future__ import annotations
 from flask import Flask, abort, g, jsonify, request
 
 from qa.answer import Answer, standalone_query
-from qa.labels import passage_label
-from qa.retrieve import citation_name, passage_url
-
-from .models import BadRequest, parse_json_body, query_values, validate
-from .openapi import openapi
+from qa.output.contract import PassageOut, answer_out, dump, passage_out, search_out
+from web.models import BadRequest, parse_json_body, query_values, validate
+from web.openapi import openapi
 
 
 def register_api(app: Flask, limit=lambda view: view) -> None:
@@ -46,8 +44,7 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
             abort(404, description=f"no passage with id {passage_id!r}")
         p = index.passages[row]
         r = index.reports[p.doc_id]
-        return jsonify(named(p.to_dict() | {"passage_kind": p.kind, "title": r.title, "short_title": r.short_title,
-                                            "date": r.date, "kind": r.kind, "url": passage_url(p)}, p, r, g.snap.labels))
+        return jsonify(PassageOut(**passage_out(p, r, g.snap.labels)).model_dump(mode="json"))
 
     @app.get("/api/search")
     @limit
@@ -59,7 +56,7 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
         if _backwards(params.year_from, params.year_to):
             return jsonify(query=params.q, results=[])
         hits = snap.retriever.search(params.q, k=params.k, filters=filters)
-        return jsonify(query=params.q, results=[h.to_dict(snap.labels.get(h.passage.id)) for h in hits])
+        return jsonify(dump(search_out(params.q, hits, snap.labels)))
 
     @app.post("/api/ask")
     @limit
@@ -70,18 +67,10 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
         body = validate(snap.ask_model, parse_json_body(request.get_data()))
         f = body.filters
         if _backwards(f.year_from, f.year_to):
-            return jsonify(_empty_range(body.question, body.history, f.year_from, f.year_to).to_dict())
+            return jsonify(dump(answer_out(_empty_range(body.question, body.history, f.year_from, f.year_to), {})))
         filters = {"doc": f.doc, "kind": f.kind, "year_from": f.year_from, "year_to": f.year_to, "authority": f.authority}
         answer = snap.answerer.answer(body.question, history=body.history, filters=filters)
-        data = answer.to_dict()
-        for citation, c in zip(data["citations"], answer.citations):
-            spans = [(int(s), int(e)) for s, e in citation.pop("spans", [])]  # the quoted sentences, from the core
-            citation["quote_spans"] = [list(span) for span in spans]
-            citation["report_url"] = report_link(c.hit.passage, spans)
-            named(citation, c.hit.passage, c.hit.report, snap.labels)
-        for item, hit in zip(data["passages"], answer.passages):
-            named(item, hit.passage, hit.report, snap.labels)
-        return jsonify(data)
+        return jsonify(dump(answer_out(answer, snap.labels)))
 
     @app.get("/api/openapi.json")
     def api_openapi():
@@ -99,20 +88,3 @@ def _empty_range(question: str, history: list[str], year_from: int, year_to: int
     history = tuple(" ".join(h.split()) for h in history if h.strip())
     reason = f"No report falls in the chosen years: year_from {year_from} is after year_to {year_to}."
     return Answer(question, standalone_query(question, history), reason, True, [], [], reason)
-
-
-def report_link(passage, spans: list[tuple[int, int]]) -> str:
-    """The passage inside its report, its quoted sentences marked."""
-    if not spans:
-        return passage_url(passage)
-    mark = ",".join(f"{s}-{e}" for s, e in spans)
-    return f"/reports/{passage.doc_id}?mark={passage.label}:{mark}#p{passage.label}"
-
-
-def named(data: dict, passage, report, labels: dict[str, str]) -> dict:
-    """`data` (a passage's JSON) with the passage's name for a reader: `display_label` ("para 37",
-    "improvement point 3": the ordinal from its report's passages) and the `citation` made with it."""
-    label = labels.get(passage.id) or passage_label(passage)
-    data["display_label"] = label
-    data["citation"] = citation_name(report, passage, label)
-    return data

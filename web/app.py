@@ -22,17 +22,16 @@ from flask import Flask, abort, g, jsonify, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from qa.glossary import load_glossary
-from qa.index import Index, ensure_index
-from qa.labels import passage_label
-from qa.retrieve import QueryError
-
-from .api import register_api
-from .judgements import register_judgements
-from .limits import rate_limiter
-from .live import Live, Snapshot
-from .models import MAX_BODY, BadRequest
-from .security import add_security_headers
+from qa.chunk.labels import passage_label
+from qa.index.load import Index, ensure_index
+from qa.retrieve.glossary import load_glossary
+from qa.retrieve.retriever import QueryError
+from web.api import register_api
+from web.judgements import register_judgements
+from web.limits import rate_limiter
+from web.live import Live, Snapshot
+from web.models import MAX_BODY, BadRequest
+from web.security import add_security_headers
 
 EXAMPLES = (
     "What did inspectors say about care leavers?",

@@ -22,9 +22,13 @@ import re
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.task import ErrorTask
-from waitress.utilities import BadRequest, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+from waitress.utilities import (
+    BadRequest,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+)
 
-from .security import HEADERS
+from web.security import HEADERS
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 

@@ -2,7 +2,7 @@
 
 What it does: `register_judgements(app, current_index)` adds
 - `GET /api/judgements?authority=&year_from=&year_to=`: a JSON list, one row per inspection report
-  with judgements (oldest first), in `qa.judgements.JudgementRow.to_dict()` form plus `council` (the
+  with judgements (oldest first), in `qa.retrieve.judgements.JudgementRow.to_dict()` form plus `council` (the
   council's usual name), `report_url` (the report page at its judgement table, `/reports/<id>#p<label>`)
   and, on each judgement, `url` (the same passage with that grade's line marked);
 - `GET /judgements`: the same rows as an HTML table, one column per judgement, each grade linking
@@ -17,22 +17,20 @@ model, `web.models.JudgementsQuery`, that `/api/openapi.json` describes it with)
 runs backwards, or a council the collection holds no report about, matches no inspection: `[]`,
 and the page says which councils are held.
 
-What it does not do: read grades (`qa.chunk.facts`, `qa.judgements`) or retrieve anything.
+What it does not do: read grades (`qa.corpus.facts`, `qa.retrieve.judgements`) or retrieve anything.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import Blueprint, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from qa.judgements import JudgementRow, judgement_key, judgement_rows
-from qa.places import find_authority, held_councils, same_council
-from qa.retrieve import passage_url
-
-from .models import BadRequest, JudgementsQuery, query_values, validate
+from qa.corpus.places import find_authority, held_councils, same_council
+from qa.output.contract import dump, judgement_row_out
+from qa.retrieve.judgements import judgement_rows
+from web.models import BadRequest, JudgementsQuery, query_values, validate
 
 # Columns always offered first, in this order, when any row has them; other keys follow as found.
 MAIN_KEYS = ("overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers")
@@ -72,7 +70,7 @@ def register_judgements(app, current_index) -> None:
         rows = judgement_rows(index, year_from=params.year_from, year_to=params.year_to)
         if params.authority:
             rows = [r for r in rows if any(same_council(r.authority, name) for name in params.authority)]
-        return [_row_dict(index, r) for r in rows]
+        return dump([judgement_row_out(index, r) for r in rows])
 
     @bp.get("/api/judgements")
     def api_judgements():
@@ -104,30 +102,6 @@ def register_judgements(app, current_index) -> None:
     app.register_blueprint(bp)
 
 
-_GRADE = {"type": "object", "properties": {
-    "name": {"type": "string", "description": "the judgement as the report names it"},
-    "key": {"type": "string", "description": "canonical key, e.g. overall_effectiveness, care_leavers"},
-    "grade": {"type": "string", "description": "outstanding | good | requires improvement | inadequate | ..."},
-    "url": {"type": "string", "description": "the report page at the judgement table, this grade's line marked"}}}
-JUDGEMENT_ROWS = {"type": "array", "items": {"type": "object", "properties": {
-    **{k: {"type": "string"} for k in ("doc_id", "authority", "council", "file", "published", "inspection_start",
-                                        "inspection_end", "framework", "lead_inspector", "report_url")},
-    "passage_id": {"type": ["string", "null"]}, "year": {"type": "integer"},
-    "judgements": {"type": "array", "items": _GRADE}}}}
-
-
-def _row_dict(index, row: JudgementRow) -> dict:
-    """A row as the API gives it: `to_dict()` with the council's usual name and links."""
-    data = row.to_dict()
-    authority = find_authority(row.authority)
-    passage = index.passages[index.by_id[row.passage_id]] if row.passage_id in index.by_id else None
-    data["council"] = authority.display if authority else row.authority
-    data["report_url"] = passage_url(passage) if passage else f"/reports/{row.doc_id}"
-    for grade in data["judgements"]:
-        grade["url"] = _grade_url(passage, grade["key"]) if passage else data["report_url"]
-    return data
-
-
 def _page_row(index, data: dict) -> dict:
     """An API row with what the page shows besides: grades by key, dates as a person writes them."""
     grades: dict[str, dict] = {}
@@ -139,18 +113,6 @@ def _page_row(index, data: dict) -> dict:
         "sort_date": data["inspection_end"] or data["inspection_start"] or str(data["year"]),
         "short_title": index.reports[data["doc_id"]].short_title,
     }
-
-
-def _grade_url(passage, key: str) -> str:
-    """The judgement table in its report page, the line giving this grade marked when found."""
-    pos = 0
-    for line in passage.text.split("\n"):
-        name = re.sub(r"^\s*\d+(?:\.\d+)?\.?\s+", "", line.rpartition(":")[0])
-        if name and judgement_key(name) == key:
-            start = pos + len(line) - len(line.lstrip())
-            return f"/reports/{passage.doc_id}?mark={passage.label}:{start}-{pos + len(line.rstrip())}#p{passage.label}"
-        pos += len(line) + 1
-    return passage_url(passage)
 
 
 def _dates(start: str, end: str) -> str:

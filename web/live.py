@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.answer import Answerer
-from qa.index import Index, load_index
-from qa.labels import report_labels
-from qa.retrieve import Retriever
-
-from .models import models
+from qa.chunk.labels import report_labels
+from qa.index.load import Index, load_index
+from qa.retrieve.retriever import Retriever
+from web.models import models
 
 log = logging.getLogger("reportqa.web")
 

@@ -27,7 +27,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from qa.corpus import KINDS
+from qa.corpus.catalogue import KINDS
 
 # The largest valid /api/ask body, written compactly with every character escaped (\uXXXX, 12
 # bytes for one outside the BMP), is about 250 KB: the body limit must not refuse a valid request.

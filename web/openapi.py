@@ -10,37 +10,14 @@ What it does not do: validate responses at run time (the schemathesis tests chec
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-from .models import MAX_QUESTION
+from qa.output.contract import AnswerOut, JudgementRowOut, PassageOut, SearchOut
+from web.models import MAX_QUESTION, JudgementsQuery
 
 REF = "#/components/schemas/{model}"
 _STR = {"type": "string"}
-_HIT_FIELDS = ("id", "doc_id", "label", "display_label", "section", "title", "short_title", "date", "kind", "citation",
-               "text", "url")
-_DESCRIBED = {
-    "label": {"type": "string", "description": "the passage's label in its report's anchors (#p<label>): '37', 's2'"},
-    "display_label": {"type": "string", "description": "the passage as a reader names it: 'para 37', 'action 2.1', "
-                                                       "'summary', 'judgement table', 'improvement point 3'"},
-    "citation": {"type": "string", "description": "report and passage: 'Ofsted ILACS 2024, para 37'"},
-}
-HIT = {"type": "object", "required": list(_HIT_FIELDS),
-       "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED | {
-           "score": {"type": "number"}, "dense_rank": {"type": ["integer", "null"]},
-           "bm25_rank": {"type": ["integer", "null"]}}}
-CITATION = {"type": "object", "required": ["n", "quote", "quote_spans", "report_url", *_HIT_FIELDS],
-            "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED | {
-                "n": {"type": "integer"}, "quote": _STR, "report_url": _STR,
-                "quote_spans": {"type": "array", "description": "[start, end] of each quoted sentence in `text`",
-                                "items": {"type": "array", "items": {"type": "integer", "minimum": 0},
-                                          "minItems": 2, "maxItems": 2}}}}
-ANSWER = {"type": "object", "required": ["question", "standalone_query", "answer", "abstained", "reason",
-                                         "citations", "passages"],
-          "properties": {"question": _STR, "standalone_query": _STR, "answer": _STR, "abstained": {"type": "boolean"},
-                         "reason": _STR, "citations": {"type": "array", "items": {"$ref": REF.format(model="Citation")}},
-                         "passages": {"type": "array", "items": {"$ref": REF.format(model="Hit")}}}}
-PASSAGE = {"type": "object", "required": ["id", "doc_id", "label", "display_label", "text", "citation", "url"],
-           "properties": {k: _STR for k in _HIT_FIELDS} | _DESCRIBED}
+CONTRACT = (AnswerOut, SearchOut, PassageOut)  # the output contract's models (qa.output.contract)
 REPORTS = {"type": "object", "required": ["reports"], "properties": {"reports": {"type": "array", "items": {
     "type": "object", "required": ["id", "title", "kind", "date", "passages", "url"],
     "properties": {"id": _STR, "title": _STR, "kind": _STR, "date": _STR, "passages": {"type": "integer"},
@@ -91,10 +68,13 @@ def _parameters(model: type[BaseModel], components: dict) -> list[dict]:
 
 
 def openapi(ask_model: type[BaseModel], search_model: type[BaseModel]) -> dict:
-    from .judgements import JUDGEMENT_ROWS
-    from .models import JudgementsQuery
-
-    components = {"Hit": HIT, "Citation": CITATION, "Answer": ANSWER, "Error": ERROR}
+    components: dict = {"Error": ERROR}
+    for model in CONTRACT:
+        schema = model.model_json_schema(ref_template=REF)
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    rows = TypeAdapter(list[JudgementRowOut]).json_schema(ref_template=REF)
+    components.update(rows.pop("$defs", {}))
     ask = ask_model.model_json_schema(ref_template=REF)
     components.update(ask.pop("$defs", {}))
     search_params = _parameters(search_model, components)
@@ -110,23 +90,22 @@ def openapi(ask_model: type[BaseModel], search_model: type[BaseModel]) -> dict:
                 "description": f"The question holds 1 to {MAX_QUESTION} characters, not all white space. "
                                "A year range that runs backwards matches no report (the answer abstains).",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": ask}}},
-                "responses": {"200": _json({"$ref": REF.format(model="Answer")}, "the answer")}
+                "responses": {"200": _json({"$ref": REF.format(model="AnswerOut")}, "the answer")}
                 | _errors("400", "405", "413", "429", "500")}},
             "/api/search": {"get": {
                 "summary": "Rank passages for a query",
                 "parameters": search_params,
-                "responses": {"200": _json({"type": "object", "required": ["query", "results"], "properties": {
-                    "query": _STR, "results": {"type": "array", "items": {"$ref": REF.format(model="Hit")}}}},
-                    "ranked passages")} | _errors("400", "405", "429", "500")}},
+                "responses": {"200": _json({"$ref": REF.format(model="SearchOut")}, "ranked passages")}
+                | _errors("400", "405", "429", "500")}},
             "/api/passages/{id}": {"get": {
                 "summary": "One passage by id (e.g. ofsted-ilacs-2024%2341)",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}],
-                "responses": {"200": _json(PASSAGE, "the passage")} | _errors("404", "405")}},
+                "responses": {"200": _json({"$ref": REF.format(model="PassageOut")}, "the passage")} | _errors("404", "405")}},
             "/api/judgements": {"get": {
                 "summary": "Each inspection's judgements (grades), oldest first, each linked to its report's judgement table",
                 "description": "A year range that runs backwards, or a council not held, matches no inspection.",
                 "parameters": judgements_params,
-                "responses": {"200": _json(JUDGEMENT_ROWS, "one row per inspection report with judgements")}
+                "responses": {"200": _json(rows, "one row per inspection report with judgements")}
                 | _errors("400", "405")}},
             "/api/reports": {"get": {"summary": "The reports of the corpus with their metadata",
                                      "responses": {"200": _json(REPORTS, "reports")} | _errors("405")}},

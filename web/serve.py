@@ -46,7 +46,7 @@ class ServeSettings:
                 raise ValueError(f"{name.replace('_', '-')} must be at least 1")
 
     def adjustments(self) -> dict:
-        from .models import MAX_BODY
+        from web.models import MAX_BODY
 
         adj = {
             "threads": self.threads,
@@ -87,7 +87,7 @@ class Server:
         """sock: a listening socket bound already (web.workers: one per worker process), instead of host and port."""
         from waitress.server import BaseWSGIServer, create_server
 
-        from .channel import JsonChannel
+        from web.channel import JsonChannel
 
         self.settings = settings
         files = raise_open_file_limit(settings.connection_limit + settings.threads + 64)

@@ -125,7 +125,8 @@ class SharedStorage(Storage, MovingWindowSupport):
 def fresh_query_encoder() -> None:
     """In a worker just forked: the query encoder made and loaded in this process (ONNX Runtime's
     sessions and thread pools are not carried across a fork)."""
-    from qa.embed import clear_query_cache, onnx_encoder, warm_up
+    from qa.index.encoder.encode import onnx_encoder
+    from qa.retrieve.question_vector import clear_query_cache, warm_up
 
     onnx_encoder.cache_clear()
     clear_query_cache()
@@ -142,7 +143,7 @@ def serve_workers(app, sock: socket.socket, settings, workers: int, warm=lambda:
     """Fork `workers` processes serving `app` on `sock` with waitress and `settings`; returns when
     SIGTERM or SIGINT has stopped them all. `warm` runs in each worker before it serves (load what
     must not be shared across a fork: ONNX Runtime's sessions)."""
-    from .serve import Server
+    from web.serve import Server
 
     gc.freeze()  # the app's objects, made once: no collection in a worker walks (and copies) them
     children: dict[int, int] = {}  # pid -> worker number

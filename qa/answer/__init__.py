@@ -18,11 +18,11 @@ any particular report: places come from the catalogue and `qa/data/authorities.c
 What it does not do: generate or paraphrase text, or retrieve on its own (that is `qa.retrieve`).
 """
 
-from .answerer import Answerer
-from .compose import format_answer_text, named
-from .followup import standalone_query
-from .model import Answer, AnswerSettings, Citation
-from .query import Query
+from qa.answer.answerer import Answerer
+from qa.answer.compose import format_answer_text, named
+from qa.answer.followup import standalone_query
+from qa.answer.model import Answer, AnswerSettings, Citation
+from qa.answer.query import Query
 
 __all__ = ["Answer", "AnswerSettings", "Answerer", "Citation", "Query", "format_answer_text", "named",
            "standalone_query"]

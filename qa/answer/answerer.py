@@ -14,17 +14,27 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 
-from ..lexical import stems
-from ..ratings import matching_rows, no_match
-from ..retrieve import Filters, Hit, QueryError, Retriever, require_text
-from . import kinds
-from .compose import Group, Section, Writer, answer_from, decline, named, render
-from .followup import QUESTION_WORDS
-from .guards import Guards
-from .model import Answer, AnswerSettings, Picked
-from .query import Query, ReportLookup, analyse
-from .select import score_sentences, with_context
-from .themes import Themes
+from qa.answer import kinds
+from qa.answer.compose import (
+    Group,
+    Section,
+    Writer,
+    answer_from,
+    decline,
+    named,
+    render,
+)
+from qa.answer.followup import QUESTION_WORDS
+from qa.answer.guards import Guards
+from qa.answer.model import Answer, AnswerSettings, Picked
+from qa.answer.query import Query, ReportLookup, analyse
+from qa.answer.ratings import matching_rows, no_match
+from qa.answer.select import score_sentences, with_context
+from qa.answer.themes import Themes
+from qa.index.lexical import stems
+from qa.index.vocabulary import common_text_stems
+from qa.retrieve.question_vector import encode_query
+from qa.retrieve.retriever import Filters, Hit, QueryError, Retriever, require_text
 
 
 class Answerer:
@@ -49,16 +59,12 @@ class Answerer:
 
     @cached_property
     def themes(self) -> Themes:
-        from ..vocabulary import common_text_stems
-
         # Words in the text of more than theme_generic_share of the passages, counted from the
-        # BM25 index (qa.vocabulary), not by tokenizing every passage again.
+        # BM25 index (qa.index.vocabulary), not by tokenizing every passage again.
         generic = common_text_stems(self.index, self.settings.theme_generic_share)
         return Themes(self.index, self.settings, generic | self.ignore)
 
     def analyse(self, question: str, history=(), filters: Filters | dict | None = None) -> Query:
-        from ..embed import encode_query
-
         question = " ".join((question or "").split())
         if not question:
             raise QueryError("the question is empty")
@@ -179,7 +185,7 @@ class Answerer:
 
     def ratings(self, query: Query, rows) -> Answer:
         """One group per inspection, oldest first: its judgements, each quoted from its judgement
-        table and cited to it (see `qa.ratings`)."""
+        table and cited to it (see `qa.answer.ratings`)."""
         ask = query.rating
         groups: list[Group] = []
         for row in rows:

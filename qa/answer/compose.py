@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..corpus import Report
-from ..places import normalise
-from ..retrieve import Hit
-from ..sentences import quoted
-from .model import Answer, Citation, Picked
-from .select import GRADE_LINE
-
+from qa.answer.model import Answer, Citation, Picked
+from qa.answer.select import GRADE_LINE
+from qa.chunk.sentences import quoted
+from qa.corpus.catalogue import Report
+from qa.corpus.places import normalise
+from qa.retrieve.retriever import Hit, citation_name, passage_url
 
 
 def named(report: Report, lead: str) -> str:
@@ -180,8 +179,6 @@ def decline(query, shown: list[Hit], reason: str) -> Answer:
 def format_answer_text(answer: Answer, base_url: str = "", labels: dict[str, str] | None = None) -> str:
     """The answer, then its numbered sources (or, for a decline, the nearest passages), for a terminal.
     `labels`: passage id -> its name for a reader with its ordinal ('improvement point 3'), where known."""
-    from ..retrieve import citation_name, passage_url
-
     labels = labels or {}
 
     out = [answer.answer]

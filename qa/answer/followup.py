@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..glossary import matching_terms
+from qa.retrieve.glossary import matching_terms
 
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)

@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..glossary import load_glossary
-from ..lexical import stems
-from ..places import held_councils, mentioned, same_council
-from .followup import YEAR
-from .query import DATES_A_COMPARISON, Query
+from qa.answer.followup import YEAR
+from qa.answer.query import DATES_A_COMPARISON, Query
+from qa.corpus.places import held_councils, mentioned, same_council
+from qa.index.encoder.model import model_path
+from qa.index.lexical import stems
+from qa.index.vocabulary import known_stems
+from qa.retrieve.glossary import load_glossary
 
 REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
 COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "asap", "faq", "aka", "etc", "eg", "ie"}
@@ -35,8 +37,6 @@ WORD = re.compile(r"[A-Za-z][\w'’-]*")
 def english_words() -> frozenset[str]:
     """Whole English words of the embedding model's vocabulary: 'enough', 'leader', 'please'.
     A place or organisation the reports never mention is rarely one of them ('Buckinghamshire')."""
-    from ..embed import model_path
-
     words = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
     return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
 
@@ -45,8 +45,6 @@ class Guards:
     """What the collection of one index holds, to tell a question about something it does not."""
 
     def __init__(self, index) -> None:
-        from ..vocabulary import known_stems
-
         self.index = index
         self.held = held_councils(index.reports.values())  # council -> its reports' ids
         # The reports' words are the BM25 vocabulary's stems (every passage's text, heading and

@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..corpus import Report
-from ..lexical import stems
-from ..ratings import table_line
-from ..retrieve import Hit
-from .followup import QUESTION_WORDS
-from .compose import Group, Section, report_lead, section_grade
-from .model import AnswerSettings, Picked
-from .query import Query
-from .select import GRADE_LINE, IMPROVEMENT_SECTION, ROW_KINDS, is_point, procedural, with_context
+from qa.answer.compose import Group, Section, report_lead, section_grade
+from qa.answer.followup import QUESTION_WORDS
+from qa.answer.model import AnswerSettings, Picked
+from qa.answer.query import Query
+from qa.answer.ratings import table_line
+from qa.answer.select import (
+    GRADE_LINE,
+    IMPROVEMENT_SECTION,
+    ROW_KINDS,
+    is_point,
+    procedural,
+    with_context,
+)
+from qa.corpus.catalogue import Report
+from qa.index.lexical import stems
+from qa.retrieve.retriever import Hit
 
 
 def _newest_first(report: Report) -> tuple:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..retrieve import Hit
+from qa.retrieve.retriever import Hit
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..glossary import Term, matching_terms
-from ..lexical import stems
-from ..places import Authority, mentioned
-from ..ratings import RATING, SINCE, RatingAsk, rating_ask
-from ..retrieve import Filters
-from .followup import YEAR, content_words, standalone_query
+from qa.answer.followup import YEAR, content_words, standalone_query
+from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
+from qa.corpus.places import Authority, mentioned
+from qa.index.lexical import stems
+from qa.retrieve.glossary import Term, matching_terms
+from qa.retrieve.retriever import Filters
 
 INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "change", "yesno", "broad", "fact")
 

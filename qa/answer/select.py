@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 
-from ..chunk import Passage
-from ..lexical import STOPWORDS, stems
-from ..places import mentioned
-from ..retrieve import Hit
-from ..sentences import quoted
-from .model import AnswerSettings, Picked
-from .query import Query
+from qa.answer.model import AnswerSettings, Picked
+from qa.answer.query import Query
+from qa.chunk import Passage
+from qa.chunk.sentences import quoted
+from qa.corpus.places import mentioned
+from qa.index.lexical import STOPWORDS, stems
+from qa.retrieve.retriever import Hit
 
 # Inspection language for a shortfall: general evaluative English, not any report's phrases.
 CONCERN = re.compile(

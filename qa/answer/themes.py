@@ -19,16 +19,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..corpus import Report
-from ..lexical import stems
-from ..retrieve import Filters, Hit
-from ..sentences import quoted
-from .compose import Writer
-from .followup import YEAR
-from .model import Answer, AnswerSettings, Picked
-from .query import RECURRING, Query
-from .kinds import report_points
-from .select import CONCERN, is_concern, procedural
+from qa.answer.compose import Writer
+from qa.answer.followup import YEAR
+from qa.answer.kinds import report_points
+from qa.answer.model import Answer, AnswerSettings, Picked
+from qa.answer.query import RECURRING, Query
+from qa.answer.select import CONCERN, is_concern, procedural
+from qa.chunk.sentences import quoted
+from qa.corpus.catalogue import Report
+from qa.index.lexical import stems
+from qa.retrieve.retriever import Filters, Hit
 
 THEME_STOP = frozenset(stems("our we us they their there this these those which also some"))
 # Words that talk about reports and problems in general, not about a topic.

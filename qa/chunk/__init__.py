@@ -25,18 +25,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..corpus import Report, read_source
-from ..tokens import count_tokens
-from .blocks import _assemble_blocks
-from .clean import clean_inline
-from .drop import DROP_RULES, _drop, _lines
-from .model import Chunked, Dropped, Heading, Line, Passage, _Builder, _Draft
-from .patterns import _BULLET_LINE, _INLINE_NUMBER, _LONE_NUMBER, _TERMINAL, BULLET
-from .extract import PAGE_BREAK
-from .furniture import FURNITURE_RULES, strip_furniture
-from .ofsted import assemble_ofsted
-from .ofsted import render as render_ofsted
-from .pdftext import _assemble_pdf
+from qa.chunk.blocks import _assemble_blocks
+from qa.chunk.clean import clean_inline
+from qa.chunk.drop import DROP_RULES, _drop, _lines
+from qa.chunk.furniture import FURNITURE_RULES, strip_furniture
+from qa.chunk.model import Chunked, Dropped, Heading, Line, Passage, _Builder, _Draft
+from qa.chunk.ofsted import assemble_ofsted
+from qa.chunk.ofsted import render as render_ofsted
+from qa.chunk.patterns import (
+    _BULLET_LINE,
+    _INLINE_NUMBER,
+    _LONE_NUMBER,
+    _TERMINAL,
+    BULLET,
+)
+from qa.chunk.pdftext import _assemble_pdf
+from qa.chunk.token_count import count_tokens
+from qa.corpus.catalogue import Report, read_source
+from qa.corpus.extract import PAGE_BREAK
 
 _GRADE_END = re.compile(r"(Outstanding|Good|Requires improvement(?: to be good)?|Inadequate)\s*$", re.I)
 
@@ -86,7 +92,7 @@ def chunk_text(report: Report, source: str) -> Chunked:
     """Cut one report's source text into passages (see the module docstring)."""
     builder = _Builder()
     render = _render
-    if PAGE_BREAK in source:  # the text of a PDF, page by page (qa.chunk.extract)
+    if PAGE_BREAK in source:  # the text of a PDF, page by page (qa.corpus.extract)
         furniture = strip_furniture(source)
         builder.dropped = furniture.dropped
         assemble_ofsted(furniture, builder)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
-from .clean import _cell_items, clean_inline
-from .drop import _blocks
-from .model import Dropped, Line, _Builder, _Draft
-from .patterns import (
-    _BULLET_LINE, _DATE_LINE, _INLINE_NUMBER, _KEY_VALUE, _MD_HEADING, _ROW_LABEL, _SECTION_NUMBER, _TERMINAL, BULLET,
+from qa.chunk.clean import _cell_items, clean_inline
+from qa.chunk.drop import _blocks
+from qa.chunk.model import Dropped, Line, _Builder, _Draft
+from qa.chunk.patterns import (
+    _BULLET_LINE,
+    _DATE_LINE,
+    _INLINE_NUMBER,
+    _KEY_VALUE,
+    _MD_HEADING,
+    _ROW_LABEL,
+    _SECTION_NUMBER,
+    _TERMINAL,
+    BULLET,
 )
 
 

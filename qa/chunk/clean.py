@@ -6,7 +6,7 @@ import html
 import re
 from functools import lru_cache
 
-from .patterns import BULLET
+from qa.chunk.patterns import BULLET
 
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .model import Dropped, Line
+from qa.chunk.model import Dropped, Line
 
 # What the parser removes on purpose, and why. Nothing else of a source is ever dropped.
 DROP_RULES: dict[str, str] = {

@@ -1,6 +1,6 @@
 """Page furniture of a PDF's text: what is printed on the page but is not the report's text.
 
-What it does: given the text of a PDF (pages separated by form feeds, as `qa.chunk.extract`
+What it does: given the text of a PDF (pages separated by form feeds, as `qa.corpus.extract`
 gives it), finds running headers and footers (lines repeated at the top or bottom of many pages,
 digits aside: "Inspection of Dorset local authority children's services / 17 to 21 March 2025 3"),
 page numbers, footnotes and their markers, a contents page, and the publisher's closing
@@ -22,8 +22,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .extract import PAGE_BREAK
-from .model import Dropped, Line
+from qa.chunk.model import Dropped, Line
+from qa.corpus.extract import PAGE_BREAK
 
 FURNITURE_RULES: dict[str, str] = {
     "running header": "a line repeated at the top of many pages (report title, inspection dates)",

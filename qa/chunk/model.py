@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ..corpus import Report
+from qa.corpus.catalogue import Report
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ Headings are told by layout, not by wording: a run of at most three lines that e
 margin without ending a sentence, after a sentence has ended, and followed by a numbered
 paragraph, a bullet or a new sentence.
 
-What it does not do: read facts such as grades or dates into fields (`qa.chunk.facts`), or drop
+What it does not do: read facts such as grades or dates into fields (`qa.corpus.facts`), or drop
 page furniture (`qa.chunk.furniture`).
 """
 
@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import re
 
-from .furniture import Furniture
-from .model import Line, _Builder, _Draft
-from .patterns import BULLET
+from qa.chunk.furniture import Furniture
+from qa.chunk.model import Line, _Builder, _Draft
+from qa.chunk.patterns import BULLET
 
 _NUMBERED = re.compile(r"^(\d{1,3})\.+(?:\s+(?=\S)|(?=[A-Z‘'“(]))")  # "37. Text", and "10.Text" as 2026 prints it
 _BULLET = re.compile(r"^([◼•▪●■◦‣⁃\uf000-\uf0ff])\s*")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 
-from .blocks import _heading_text, _is_short_title
-from .clean import clean_inline
-from .drop import _blocks
-from .model import Line, _Builder, _Draft
-from .patterns import _ENDS_SENTENCE, _LONE_MARKER, _LONE_NUMBER, _SIGNATURE, _TERMINAL
+from qa.chunk.blocks import _heading_text, _is_short_title
+from qa.chunk.clean import clean_inline
+from qa.chunk.drop import _blocks
+from qa.chunk.model import Line, _Builder, _Draft
+from qa.chunk.patterns import (
+    _ENDS_SENTENCE,
+    _LONE_MARKER,
+    _LONE_NUMBER,
+    _SIGNATURE,
+    _TERMINAL,
+)
 
 
 def _wrap_width(lines: list[Line]) -> int:

@@ -1,0 +1,90 @@
+"""What every `reportqa` command shares: user errors, the corpus and index options, filters, links.
+
+What it does: `UserError` (a problem the user can fix: printed as one line, exit status 2), the
+options several commands take (`--index`, `--base-url`, `--device`, the filters), and reading them:
+the reports chosen, the index loaded (rebuilt first when the corpus changed), the filters as the
+retriever takes them, the base address of links.
+
+What it does not do: print (`qa.cli.terminal`) or run a command (one module each in `qa.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from qa.corpus.catalogue import KINDS, Report, load_catalogue
+from qa.index.load import ensure_index
+from qa.output.links import base_url_problem
+
+BASE_URL_ENV = "REPORTQA_BASE_URL"
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def chosen_reports(args) -> list[Report]:
+    reports = load_catalogue(args.corpus)
+    if getattr(args, "doc_id", None):
+        chosen = [r for r in reports if r.id == args.doc_id]
+        if not chosen:
+            known = ", ".join(r.id for r in reports)
+            raise UserError(f"no report with id {args.doc_id!r}; the corpus has: {known}")
+        return chosen
+    return reports
+
+
+def loaded_index(args):
+    return ensure_index(args.index, args.corpus, build_missing=getattr(args, "build_missing", False))
+
+
+def filters(args) -> dict:
+    return {"doc": args.doc or [], "kind": args.kind or [], "year_from": args.year_from, "year_to": args.year_to,
+            "authority": args.authority or []}
+
+
+def base_url(args) -> str:
+    """The address the web app is served at, from --base-url or $REPORTQA_BASE_URL ('' for relative
+    links): an absolute http(s) URL with a host, perhaps a path ('https://example.org/reportqa')."""
+    given = getattr(args, "base_url", None)
+    where, value = ("--base-url", given) if given is not None else (BASE_URL_ENV, os.environ.get(BASE_URL_ENV, ""))
+    value = value.strip()
+    if not value:
+        return ""
+    why = base_url_problem(value)
+    if why:
+        raise UserError(f"{where} must be an absolute http(s) address such as https://reportqa.example.org, "
+                        f"not {value!r}: {why}")
+    return value.rstrip("/")
+
+
+def print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+
+
+def add_index_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+
+
+def add_base_url_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", default=None, metavar="URL",
+                   help=f"print links as absolute addresses under this one, where the web app is served, e.g. "
+                        f"https://reportqa.example.org (default ${BASE_URL_ENV}; '' for relative links)")
+
+
+def add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where to embed: cuda (torch on a GPU), cpu (ONNX Runtime, int8), or auto (cuda when a GPU is present)")
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--doc", action="append", metavar="ID", help="only this report (repeatable)")
+    p.add_argument("--kind", action="append", choices=list(KINDS), help="only this kind of report (repeatable)")
+    p.add_argument("--year-from", type=int, metavar="YEAR", help="only reports from this year on")
+    p.add_argument("--year-to", type=int, metavar="YEAR", help="only reports up to this year")
+    p.add_argument("--authority", action="append", metavar="COUNCIL", help="only reports about this council (repeatable)")

@@ -1,0 +1,1 @@
+"""The evaluation stage: gold questions and their validation (`gold`), the harness (`harness`)."""

@@ -1,0 +1,10 @@
+"""The index stage: a build of the corpus for search, written atomically and loaded for questions.
+
+Owns: the on-disk format and settings (`format`), what is embedded (`units`), the FAISS index
+(`vectors`), the encoder (`encoder/`: the packaged model, its ONNX export, texts to vectors), BM25
+(`lexical`: the one tokenizer; `bm25/`: write and read), the passage store (`store`), what the
+index knows of the collection's words (`vocabulary`), build folders and publishing (`folders`),
+the build itself (`build`), refusing a shrunk report (`shrink`) and loading (`load`).
+
+Does not: rank or fuse results for a question (`qa.retrieve`) or answer (`qa.answer`).
+"""

@@ -1,0 +1,1 @@
+"""The embedding model: the packaged weights (`model`), their ONNX export (`onnx_export`), texts to vectors (`encode`)."""

@@ -1,0 +1,89 @@
+"""Every report's judgements as data: one row per report, each cited to its judgement table.
+
+What it does: reads the report facts the catalogue holds (framework, inspection dates, lead
+inspector, judgement rows with grades; written by `reportqa add`, editable by a user) and the
+index's passages, and returns one `JudgementRow` per report that has judgements, with the id of
+the passage that is the report's judgement table, so every grade can be checked in one click.
+Each judgement carries a canonical key (`care_leavers`, `overall_effectiveness`, ...) so that
+councils inspected under different frameworks can be compared.
+
+    judgement_rows(index, authority="Leeds", year_from=2015)
+    -> [JudgementRow(doc_id="leeds-ilacs-2018", authority="Leeds", framework="ILACS short", ...,
+                     judgements=(Grade("Overall effectiveness", "overall_effectiveness", "outstanding"), ...),
+                     passage_id="leeds-ilacs-2018#s2"), ...]
+
+What it does not do: read grades from text (`qa.corpus.facts`), or compose answers (`qa.answer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from qa.corpus.catalogue import Report
+from qa.corpus.facts import key_for
+from qa.corpus.places import same_council
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    key: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class JudgementRow:
+    doc_id: str
+    authority: str
+    file: str
+    published: str
+    inspection_start: str
+    inspection_end: str
+    framework: str
+    lead_inspector: str
+    judgements: tuple[Grade, ...]
+    passage_id: str | None
+    year: int
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"judgements": [asdict(g) for g in self.judgements]}
+
+    def grade_of(self, key: str) -> Grade | None:
+        return next((g for g in self.judgements if g.key == key), None)
+
+
+def judgement_key(name: str) -> str:
+    return key_for(name) or name.lower()
+
+
+def report_year(report: Report) -> int:
+    """The year an inspection belongs to: its last day on site, else the report's date."""
+    return int((report.inspection_end or report.date)[:4])
+
+
+def judgement_rows(index, authority: str | None = None, year_from: int | None = None, year_to: int | None = None) -> list[JudgementRow]:
+    """One row per report with judgements, oldest inspection first, filtered as asked."""
+    tables = index.judgement_tables
+    rows: list[JudgementRow] = []
+    for report in index.reports.values():
+        if not report.judgements:
+            continue
+        year = report_year(report)
+        if authority and not same_council(report.authority, authority):
+            continue
+        if (year_from and year < year_from) or (year_to and year > year_to):
+            continue
+        rows.append(JudgementRow(
+            doc_id=report.id,
+            authority=report.authority,
+            file=report.file,
+            published=report.published or report.date,
+            inspection_start=report.inspection_start,
+            inspection_end=report.inspection_end,
+            framework=report.framework,
+            lead_inspector=report.lead_inspector,
+            judgements=tuple(Grade(n, judgement_key(n), g) for n, g in report.judgements),
+            passage_id=tables.get(report.id),
+            year=year,
+        ))
+    return sorted(rows, key=lambda r: (r.inspection_end or str(r.year), r.authority))

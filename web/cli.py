@@ -1,0 +1,97 @@
+"""`reportqa serve`: the chat page and JSON API, registered with the CLI as a plugin.
+
+What it does: adds the `serve` command to `reportqa` through the `reportqa.commands` entry point
+(so the core's CLI never imports the web tier), checks its options, and runs the app on the
+server (`web.server`).
+
+What it does not do: build the app (`web.app`) or answer (`qa`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from web.limits import DEFAULT as RATE
+from web.limits import ENV as RATE_ENV
+from web.limits import parse_rate, rate_from_env
+from web.serve import Server, ServeSettings, default_workers
+
+
+def register(sub, parents) -> None:
+    p = sub.add_parser("serve", parents=parents, help="serve the chat page and JSON API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serving = ServeSettings()
+    p.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                   help=f"processes answering, sharing one index in memory (default: one per core, here {default_workers()})")
+    p.add_argument("--threads", type=int, default=serving.threads,
+                   help=f"threads running the app in each process (default {serving.threads})")
+    p.add_argument("--connection-limit", type=int, default=serving.connection_limit, metavar="N",
+                   help=f"open connections at most; beyond it new ones wait (default {serving.connection_limit})")
+    p.add_argument("--channel-timeout", type=int, default=serving.channel_timeout, metavar="SECONDS",
+                   help=f"close a connection silent this long with no request running (default {serving.channel_timeout})")
+    p.add_argument("--rate-limit", default=None, metavar="RATE",
+                   help=f"per-client limit on /api/ask and /api/search, e.g. 30/minute;300/hour, or off "
+                        f"(default ${RATE_ENV} or {RATE})")
+    p.add_argument("--trusted-proxy", default=None, metavar="ADDRESS",
+                   help="the reverse proxy's address: take client addresses (for rate limits) from its X-Forwarded-For")
+    p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    try:
+        settings = ServeSettings(threads=args.threads, connection_limit=args.connection_limit,
+                                 channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy)
+        rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
+        if args.workers < 1:
+            raise ValueError("workers must be at least 1")
+    except ValueError as exc:
+        print(f"reportqa: error: {exc}", file=sys.stderr)
+        return 2
+
+    from web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+
+    def ready(port: int) -> None:
+        print(f"reportqa is ready: open http://{host}:{port}/ in a browser (Ctrl+C stops it)\n"
+              f"  {args.workers} worker process{'es' * (args.workers > 1)} of {settings.threads} threads, at most "
+              f"{settings.connection_limit} connections each, idle ones closed after "
+              f"{settings.channel_timeout} s, rate limit {rate or 'off'}"
+              + (f", client addresses from {settings.trusted_proxy}'s X-Forwarded-For" if settings.trusted_proxy else ""),
+              flush=True)
+
+    if args.workers == 1:
+        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate)
+        from qa.retrieve.question_vector import warm_up
+
+        warm_up()  # load the model now, not on the first question
+        server = Server(app, args.host, args.port, settings)
+        ready(server.port)
+        server.run()
+        return 0
+
+    from web.workers import SharedCounters, bind, fresh_query_encoder, serve_workers
+
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"reportqa: error: cannot listen on {host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    counters = SharedCounters() if rate else None  # started before the index is loaded: a small process
+    try:
+        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate,
+                         rate_storage=counters.uri if counters else "memory://")
+        ready(sock.getsockname()[1])
+        serve_workers(app, sock, settings, args.workers, warm=fresh_query_encoder)
+    finally:
+        if counters is not None:
+            counters.stop()
+    return 0
+
