@@ -83,7 +83,8 @@ def read_report(path: Path) -> dict | None:
         for s in split_sentences(p.text):
             sents.append(dict(section=p.section, passage=p.label, kind=p.kind, sentence=s.text, previous=prev))
             prev = s.text
-    return dict(file=str(path.relative_to(ARCHIVE)), framework=framework_of(facts, text), year=year, sentences=sents)
+    return dict(file=str(path.relative_to(ARCHIVE)), framework=framework_of(facts, text), year=year, sentences=sents,
+                grades=[j.grade for j in facts.judgements])
 
 
 def main() -> None:
@@ -178,6 +179,42 @@ def main() -> None:
             if n >= n_take:
                 break
             n += take("dev", "oxfordshire", r, s, "default corpus")
+
+    # a second draw from the council papers' decision text (their RECOMMENDATION and Purpose
+    # sections and the action plan), so that council decisions are represented: a random draw over
+    # the whole papers gives too few of them
+    decisions = []
+    for prefix in ("001", "003", "004"):
+        rep = next(r for f, r in catalogue.items() if f.startswith(prefix + "_"))
+        for p in chunk_report(rep, CORPUS).passages:
+            if p.kind == "action row" or p.section in ("Purpose", "RECOMMENDATION") or p.section.startswith("Ofsted Inspection Action Plan"):
+                prev = ""
+                for s in split_sentences(p.text):
+                    if words(s.text) >= 3:
+                        decisions.append((rep, dict(section=p.section, passage=p.label, kind=p.kind, sentence=s.text, previous=prev)))
+                    prev = s.text
+    n = 0
+    for rep, s in rng.sample(decisions, len(decisions)):
+        if n >= 14:
+            break
+        r = dict(file=f"corpus/{rep.file}", year=rep.year, framework="council paper")
+        n += take("dev", "oxfordshire", r, s, "council decisions")
+
+    # a third draw, for criticism: most reports are graded good, so the draws above give about three
+    # praising sentences to one critical; body sentences from further reports of the same councils
+    # whose judgements are at least half 'inadequate' (the split stays by council)
+    drawn = {row["file"] for row in out}
+    for split, councils, n_reports, per_report in (("dev", dev, 9, 10), ("test", test, 7, 8)):
+        weak = [(c, r) for c in councils for r in reports.get(c, [])
+                if r["file"] not in drawn and r["grades"] and 2 * r["grades"].count("inadequate") >= len(r["grades"])]
+        for council, r in rng.sample(weak, min(n_reports, len(weak))):
+            body = [s for s in r["sentences"] if s["kind"] in ("paragraph", "summary", "point") and words(s["sentence"]) >= 4
+                    and spread[s["sentence"]] < STOCK_MIN and not IMPROVE_SECTION.match(s["section"])]
+            n = 0
+            for s in rng.sample(body, len(body)):
+                if n >= per_report:
+                    break
+                n += take(split, council, r, s, "weak report")
 
     for i, row in enumerate(out, 1):
         row = {"id": f"r{i:04d}", **row}
