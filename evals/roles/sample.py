@@ -216,6 +216,31 @@ def main() -> None:
                     break
                 n += take(split, council, r, s, "weak report")
 
+    # a fourth draw, for the publisher's stock text and for neutral context: sentences found in
+    # many reports, and the SIF reports' context sections (the area's data, local leadership,
+    # other inspections), from the reports already drawn for each split
+    context = re.compile(r"^(Children (and young people )?living in|Child protection in|Children looked after in|"
+                         r"Local leadership|Previous Ofsted|Other Ofsted|Other information about)", re.I)
+    for split, n_stock, n_context in (("dev", 6, 10), ("test", 12, 12)):
+        files = {row["file"] for row in out if row["split"] == split and not row["file"].startswith("corpus/")}
+        pool_stock, pool_context = [], []
+        for council, rs in reports.items():
+            for r in rs:
+                if r["file"] in files:
+                    for s in r["sentences"]:
+                        if s["kind"] in ("facts", "judgement table") or words(s["sentence"]) < 4:
+                            continue
+                        if spread[s["sentence"]] >= STOCK_MIN:
+                            pool_stock.append((council, r, s))
+                        elif context.match(s["section"]):
+                            pool_context.append((council, r, s))
+        for pool, n_take, stratum in ((pool_stock, n_stock, "stock text 2"), (pool_context, n_context, "context section")):
+            n = 0
+            for council, r, s in rng.sample(pool, len(pool)):
+                if n >= n_take:
+                    break
+                n += take(split, council, r, s, stratum)
+
     for i, row in enumerate(out, 1):
         row = {"id": f"r{i:04d}", **row}
         print(json.dumps(row, ensure_ascii=False))
