@@ -20,7 +20,7 @@ from pathlib import Path
 from .chunk import Passage
 
 KEYS = {"id", "question", "type", "history", "gold", "facts"}
-TYPES = ("fact", "broad", "judgement", "change-over-time", "action-plan", "recurring", "follow-up", "unanswerable")
+TYPES = ("fact", "broad", "judgement", "change-over-time", "action-plan", "recurring", "follow-up", "unanswerable", "compare", "overview", "source-kind")
 
 
 class QuestionFileError(ValueError):
