@@ -21,7 +21,7 @@ from qa.chunk import Passage
 from qa.chunk.sentences import quoted, split_sentences
 
 KEYS = {"id", "question", "type", "history", "gold", "facts"}
-TYPES = ("fact", "broad", "judgement", "change-over-time", "action-plan", "recurring", "follow-up", "unanswerable")
+TYPES = ("fact", "broad", "judgement", "change-over-time", "action-plan", "recurring", "follow-up", "unanswerable", "compare", "overview", "source-kind")
 
 
 class QuestionFileError(ValueError):
