@@ -4,9 +4,9 @@ Usage (from the repository root, after building the corpus as evals/national/REA
 
     HF_HUB_OFFLINE=1 PYTHONPATH=$PWD python evals/national/validate.py [--corpus /tmp/national-corpus]
 
-Loads evals/national/questions.jsonl and dev.jsonl with qa.evaluate.load_questions, cuts every report
-of the corpus into passages exactly as `reportqa chunks` does (qa.corpus.load_catalogue +
-qa.chunk.chunk_report), runs qa.evaluate.resolve_gold on each file and prints every problem, the
+Loads evals/national/questions.jsonl and dev.jsonl with qa.evals.gold.load_questions, cuts every report
+of the corpus into passages exactly as `reportqa chunks` does (qa.corpus.catalogue.load_catalogue +
+qa.chunk.chunk_report), runs qa.evals.gold.resolve_gold on each file and prints every problem, the
 counts per type per split, and the councils the gold passages come from. Exits 1 on any problem.
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from qa.chunk import chunk_report  # noqa: E402
-from qa.corpus import load_catalogue  # noqa: E402
-from qa.evaluate import TYPES, load_questions, resolve_gold  # noqa: E402
+from qa.chunk import chunk_report
+from qa.corpus.catalogue import load_catalogue
+from qa.evals.gold import TYPES, load_questions, resolve_gold
 
 SPLITS = (("test", HERE / "questions.jsonl"), ("dev", HERE / "dev.jsonl"))
 

@@ -22,10 +22,10 @@ import sys
 from pathlib import Path
 
 from qa.chunk import chunk_text, chunk_report
-from qa.chunk.extract import pdf_text
-from qa.chunk.facts import read_facts
-from qa.corpus import Report, load_catalogue
-from qa.sentences import split_sentences
+from qa.corpus.extract import pdf_text
+from qa.corpus.facts import read_facts
+from qa.corpus.catalogue import Report, load_catalogue
+from qa.chunk.sentences import split_sentences
 
 SEED = 18
 ARCHIVE = Path(os.environ.get("REPORTQA_ARCHIVE", "/work/ofsted-archive")) / "export_data" / "inspection_reports"
