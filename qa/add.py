@@ -148,10 +148,18 @@ def _framework_short(framework: str | None) -> str:
 
 @lru_cache(maxsize=4)
 def _facts(text: str, path: Path):
-    """The report facts of a PDF's text (an Ofsted report's), None for other files."""
+    """The report facts of a PDF's text (an Ofsted report's), None for other files; the PDF's
+    creation date stands for the publication date where the report prints none."""
+    from .chunk.extract import pdf_created
     from .chunk.facts import read_facts
 
-    return read_facts(text) if path.suffix.lower() == ".pdf" else None
+    if path.suffix.lower() != ".pdf":
+        return None
+    try:
+        created = pdf_created(path.read_bytes())
+    except OSError:
+        created = None
+    return read_facts(text, created)
 
 
 def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> dict:
@@ -164,7 +172,8 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
     official = find_authority(place) if place else None
     authority = official.display if official else place
     when = facts.published or facts.inspection_end if facts else None
-    date = overrides.date or (facts.published if facts and facts.published else (when or "")[:4])
+    printed = facts.published if facts and facts.published_source == "document" else None
+    date = overrides.date or printed or (when or "")[:4]  # a date from the PDF's metadata: its year only
     if not authority:
         raise Refused("cannot tell which council the report is about: give --authority")
     if not date:
@@ -196,6 +205,7 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
             "inspection_start": facts.inspection_start or "",
             "inspection_end": facts.inspection_end or "",
             "published": facts.published or "",
+            "published_source": facts.published_source or "",
             "lead_inspector": facts.lead_inspector or "",
         }
         entry = {k: v for k, v in entry.items() if v}

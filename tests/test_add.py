@@ -35,7 +35,9 @@ def test_a_pdf_gets_a_catalogue_entry_with_the_facts_it_prints(corpus):
     assert (report.authority, report.framework, report.kind, report.publisher) == (
         "Dorset", "ILACS short", "inspection report", "Ofsted")
     assert (report.inspection_start, report.inspection_end, report.lead_inspector) == ("2025-03-17", "2025-03-21", "Sarah Canto")
-    assert report.date == "2025" and report.published == ""  # the PDF prints no publication date
+    # the PDF prints no publication date: its creation date (Ofsted published it on 9 May 2025) stands for
+    # it, said so, and the entry's date keeps only its year
+    assert (report.date, report.published, report.published_source) == ("2025", "2025-05-07", "pdf metadata")
     assert dict(report.judgements)["The experiences and progress of care leavers"] == "good"
     assert dict(report.judgements)["Overall effectiveness"] == "outstanding"
     assert (corpus / report.file).read_bytes() == DORSET.read_bytes()
