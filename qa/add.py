@@ -188,7 +188,12 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
         doc_id, n = f"{base}-{n}", n + 1
     about = path.name
     if facts and facts.inspection_start:
-        about = f"Ofsted {facts.framework or ''} inspection, {facts.inspection_start} to {facts.inspection_end}".replace("  ", " ")
+        from .chunk.facts import inspection_dates
+
+        # an inspection in parts (Devon 2025: autumn 2024, then January 2025) names each part
+        parts = " and ".join(f"{a} to {b}" for a, b in inspection_dates(text)) or \
+            f"{facts.inspection_start} to {facts.inspection_end}"
+        about = f"Ofsted {facts.framework or ''} inspection, {parts}".replace("  ", " ")
     entry = {
         "id": doc_id,
         "title": title,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.add import add_paths, remove_report
+from qa.chunk.extract import pdf_text
 from qa.corpus import CatalogueError, load_catalogue
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, FIXTURES, HTML_AS_PDF, OXFORDSHIRE_2024
@@ -213,3 +214,19 @@ def test_after_the_first_report_each_new_entry_is_checked_alone_unless_the_catal
     first, second = add_paths(copies, corpus, qa.add.Overrides(authority="Bury", date="2024"), on_outcome=hand_edit)
     assert first.status == "added"
     assert second.status == "refused" and "would not load" in second.detail  # checked whole again, not appended to
+
+
+def test_an_inspection_in_two_parts_is_described_part_by_part(corpus):
+    """Devon 2025 (shared/ilacs, found by its words): 30 September to 11 October 2024, then 13 to
+    16 January 2025; the entry's span runs to the last day on site and its description names both parts."""
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "ilacs" / "pdf"
+    devon = next((p for p in sorted(shared.glob("*.pdf")) if b"%PDF" in p.read_bytes()[:1024]
+                  and "Inspection of Devon local authority" in pdf_text(p)[:200]
+                  and "January 2025" in pdf_text(p)[:400]), None) if shared.is_dir() else None
+    if devon is None:
+        pytest.skip("Devon 2025 (shared/ilacs) is not beside this checkout")
+    [outcome] = add_paths([devon], corpus)
+    report = next(r for r in load_catalogue(corpus) if r.id == outcome.doc_id)
+    assert (report.inspection_start, report.inspection_end) == ("2024-09-30", "2025-01-16")
+    assert report.about == "Ofsted ILACS standard inspection, 2024-09-30 to 2024-10-11 and 2025-01-13 to 2025-01-16"
+    assert report.published_source == "pdf metadata"
