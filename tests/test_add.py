@@ -9,6 +9,7 @@ import pytest
 
 from qa.corpus.add import add_paths, remove_report
 from qa.corpus.catalogue import CatalogueError, load_catalogue
+from qa.corpus.extract import pdf_text
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, FIXTURES, HTML_AS_PDF, OXFORDSHIRE_2024
 
@@ -35,7 +36,9 @@ def test_a_pdf_gets_a_catalogue_entry_with_the_facts_it_prints(corpus):
     assert (report.authority, report.framework, report.kind, report.publisher) == (
         "Dorset", "ILACS short", "inspection report", "Ofsted")
     assert (report.inspection_start, report.inspection_end, report.lead_inspector) == ("2025-03-17", "2025-03-21", "Sarah Canto")
-    assert report.date == "2025" and report.published == ""  # the PDF prints no publication date
+    # the PDF prints no publication date: its creation date (Ofsted published it on 9 May 2025) stands for
+    # it, said so, and the entry's date keeps only its year
+    assert (report.date, report.published, report.published_source) == ("2025", "2025-05-07", "pdf metadata")
     assert dict(report.judgements)["The experiences and progress of care leavers"] == "good"
     assert dict(report.judgements)["Overall effectiveness"] == "outstanding"
     assert (corpus / report.file).read_bytes() == DORSET.read_bytes()
@@ -254,3 +257,19 @@ def test_follow_symlinks_takes_links_within_the_folder_but_never_one_leading_out
     by_name = {Path(o.path).name: o for o in outcomes}
     assert by_name["innocent.txt"].status == "refused" and "outside the folder being added" in by_name["innocent.txt"].detail
     assert sorted(o.status for n, o in by_name.items() if n != "innocent.txt") == ["added", "duplicate"]  # one report, twice
+
+
+def test_an_inspection_in_two_parts_is_described_part_by_part(corpus):
+    """Devon 2025 (shared/ilacs, found by its words): 30 September to 11 October 2024, then 13 to
+    16 January 2025; the entry's span runs to the last day on site and its description names both parts."""
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "ilacs" / "pdf"
+    devon = next((p for p in sorted(shared.glob("*.pdf")) if b"%PDF" in p.read_bytes()[:1024]
+                  and "Inspection of Devon local authority" in pdf_text(p)[:200]
+                  and "January 2025" in pdf_text(p)[:400]), None) if shared.is_dir() else None
+    if devon is None:
+        pytest.skip("Devon 2025 (shared/ilacs) is not beside this checkout")
+    [outcome] = add_paths([devon], corpus)
+    report = next(r for r in load_catalogue(corpus) if r.id == outcome.doc_id)
+    assert (report.inspection_start, report.inspection_end) == ("2024-09-30", "2025-01-16")
+    assert report.about == "Ofsted ILACS standard inspection, 2024-09-30 to 2024-10-11 and 2025-01-13 to 2025-01-16"
+    assert report.published_source == "pdf metadata"

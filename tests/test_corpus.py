@@ -123,3 +123,21 @@ def test_the_corpus_hash_changes_when_a_report_changes(corpus_copy):
     with open(corpus_copy / "001_8db22efc5dcc6b81.txt", "a") as f:
         f.write("\nOne more line.\n")
     assert corpus_hash(corpus_copy) != before
+
+
+def test_published_source_is_optional_and_checked(corpus_copy):
+    """Where `published` was read ("document" or "pdf metadata"): an old entry without it loads and
+    keeps its digest (its dict has no such key); a value that is not a source, or one without a
+    publication date, is refused naming the entry."""
+    old = {r.id: r for r in load_catalogue(corpus_copy)}
+    assert old["oxfordshire-sif-2014"].published_source == "" and "published_source" not in old["oxfordshire-sif-2014"].to_dict()
+    _edit(corpus_copy, 'published = "2014-06-30"\n', 'published = "2014-06-30"\npublished_source = "document"\n')
+    report = next(r for r in load_catalogue(corpus_copy) if r.id == "oxfordshire-sif-2014")
+    assert (report.published, report.published_source) == ("2014-06-30", "document")
+    assert report.to_dict()["published_source"] == "document"
+    _edit(corpus_copy, 'published_source = "document"', 'published_source = "guess"')
+    with pytest.raises(CatalogueError, match=r"'oxfordshire-sif-2014'\): published_source 'guess' is not one of"):
+        load_catalogue(corpus_copy)
+    _edit(corpus_copy, 'published = "2014-06-30"\npublished_source = "guess"', 'published_source = "pdf metadata"')
+    with pytest.raises(CatalogueError, match=r"published_source is given but published is not"):
+        load_catalogue(corpus_copy)

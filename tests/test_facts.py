@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus.extract import UnreadableReport, pdf_text
-from qa.corpus.facts import Judgement, ReportFacts, parse_dates, read_facts
+from qa.corpus.extract import UnreadableReport, pdf_created, pdf_text
+from qa.corpus.facts import Judgement, ReportFacts, inspection_dates, parse_dates, read_facts
 
 from pdfs import BLACKPOOL_2026, DORSET_2025, HTML_AS_PDF, MANCHESTER_2017, OXFORDSHIRE_2024
 
@@ -179,3 +179,33 @@ def test_a_table_wrapped_over_lines_with_grades_on_their_own_lines():
     assert (report.inspection_start, report.inspection_end) == ("2022-12-05", "2023-02-15")
     assert report.lead_inspector == "Ann Lee and Bo Ray"
     assert grades(report) == [("impact_of_leaders", RI), ("overall_effectiveness", "inadequate")]
+
+
+# --- publication dates: printed, else the PDF's creation date ---------------------------------------
+
+
+def test_the_publication_date_comes_from_the_document_where_printed_else_from_the_pdf_metadata():
+    dorset = read_facts(pdf_text(DORSET_2025), pdf_created(DORSET_2025.read_bytes()))
+    assert (dorset.published, dorset.published_source) == ("2025-05-07", "pdf metadata")  # published 9 May 2025
+    assert (facts(DORSET_2025).published, facts(DORSET_2025).published_source) == (None, None)  # no metadata given
+    manchester = read_facts(pdf_text(MANCHESTER_2017), pdf_created(MANCHESTER_2017.read_bytes()))
+    assert (manchester.published, manchester.published_source) == ("2017-12-21", "document")  # printed, it wins
+
+
+def test_a_pdf_creation_date_is_read_from_the_metadata_and_bad_input_gives_none():
+    assert pdf_created(OXFORDSHIRE_2024.read_bytes()) == "2024-04-08"  # published 9 April 2024
+    assert pdf_created(HTML_AS_PDF.read_bytes()) is None
+
+
+def test_an_inspection_in_two_parts_ends_on_its_last_day_on_site():
+    """Devon 2025 prints "Inspection dates: 30 September to 11 October 2024 and 13 to 16 January 2025"
+    ("inspectors returned from 13 January until 16 January 2025"): the inspection ends on 16 January,
+    whatever a reference that read only the first part says. Found by its facts, not its file name."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/ilacs is not beside this checkout")
+    texts = (pdf_text(p) for p in sorted(SHARED.glob("*.pdf")) if b"%PDF" in p.read_bytes()[:1024])
+    devon = next(t for t in texts if read_facts(t).authority == "Devon" and "January 2025" in t[:400])
+    assert inspection_dates(devon) == [("2024-09-30", "2024-10-11"), ("2025-01-13", "2025-01-16")]
+    report = read_facts(devon)
+    assert (report.inspection_start, report.inspection_end, report.framework) == (
+        "2024-09-30", "2025-01-16", "ILACS standard")

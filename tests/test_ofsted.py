@@ -170,3 +170,89 @@ def test_closing_boilerplate_is_dropped_wherever_a_pdf_binds_two_reports_togethe
     kept = [ln.text for page in furniture.pages for ln in page]
     assert kept == ["1. First report text.", "1. Second report text."]
     assert [d.rule for d in furniture.dropped] == ["publisher boilerplate", "publisher boilerplate"]
+
+
+# --- judgement headings however they wrap ---------------------------------------------------------
+
+IMPROVE_LIST = re.compile(r"^what needs to improve", re.I)
+# Any judgement of any framework, as its heading names it (ILACS, the 2026 four, SIF, 2013's grades).
+JUDGEMENT_WORDS = re.compile(
+    r"experiences?\b.{0,20}\bof\b|impact of leaders|overall effectiveness|graded judge?ment|adoption"
+    r"|leadership,? management|children who need help|children looked after|care leavers"
+    r"|safeguarding children board|\b[A-Z]?SCB\b|\bgrade \d|outcomes for looked after", re.I)
+
+
+def _improvement_rows(passages):
+    """What a report asks to improve, as the answer stage reads it: its improvement points and
+    anything else filed under its improvement list."""
+    return [p for p in passages if p.kind == "improvement point"
+            or (IMPROVE_LIST.match(p.section) and p.kind not in ("judgement table", "facts"))]
+
+
+def _shared_reports():
+    from qa.corpus.facts import read_facts
+
+    for path in sorted(SHARED.glob("*.pdf")):
+        try:
+            text = pdf_text(path)
+        except UnreadableReport:
+            continue
+        yield path, read_facts(text), chunk_text(REPORT, text)
+
+
+def test_a_judgement_heading_wrapped_across_a_page_break_after_an_open_list_item_is_a_heading():
+    text = ("Inspection of Anyshire local authority children’s services\n"
+            "Inspection dates: 11 to 22 May 2026\n"
+            "Children in Anyshire are well served. Leaders know their services well.\n"
+            "What needs to improve?\n"
+            "◼ The response to children who present as homeless. (Outcome 3, national framework)\n"
+            "◼ The quality of pathway plans for care leavers.\n"
+            "(Outcome 4, national framework)\n"
+            "The experiences and progress of children who need help and\f"
+            "protection: good\n"
+            "1. Children and families have access to a wide range of timely early help.\n"
+            "2. Family help assessments are holistic, child centred and well written.\n")
+    c = chunk_text(REPORT, text)
+    numbered = [p for p in c.passages if p.label.isdigit()]
+    assert [p.section for p in numbered] == ["The experiences and progress of children who need help and protection: good"] * 2
+    assert [p.text for p in _improvement_rows(c.passages)] == [
+        "• The response to children who present as homeless. (Outcome 3, national framework)",
+        "• The quality of pathway plans for care leavers. (Outcome 4, national framework)"]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_every_numbered_paragraph_of_the_shared_collection_sits_under_a_judgement_or_framework_heading():
+    misfiled, reports = [], 0
+    for path, facts, c in _shared_reports():
+        if facts.framework is None:
+            continue
+        reports += 1
+        title = c.headings[0].text if c.headings else ""
+        for p in c.passages:
+            if not (p.label.isdigit() and p.kind == "paragraph"):
+                continue
+            wrong = (IMPROVE_LIST.match(p.section) or not p.section or p.section == title
+                     or (facts.framework.startswith("ILACS") and not JUDGEMENT_WORDS.search(p.section)))
+            if wrong:
+                misfiled.append((path.name, facts.authority, p.label, p.section[:60]))
+    assert reports >= 90
+    assert not misfiled, (len(misfiled), misfiled[:5])
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_what_liverpool_2026_was_asked_to_improve_is_exactly_its_list():
+    """Liverpool 2026 wraps its first judgement heading after a list item that ends in "(Outcome 4,
+    national framework)" on a line of its own: the report is found by its facts, not its file name."""
+    c = next(c for _, facts, c in _shared_reports()
+             if facts.authority == "Liverpool" and (facts.inspection_end or "").startswith("2026"))
+    assert [p.text for p in _improvement_rows(c.passages)] == [
+        "• The response to children who present as homeless and to those living in private fostering "
+        "arrangements. (Outcome 3, national framework)",
+        "• The consistent oversight and use of performance management tools that support decision-making for "
+        "children in care. (Outcome 4, national framework)",
+        "• The quality of pathway plans for care leavers. (Outcome 4, national framework)",
+        "• The response to care leavers who are not in employment, education and training. (Outcome 4, "
+        "national framework)",
+    ]
+    first = next(p for p in c.passages if p.label == "1")
+    assert first.section == "The experiences and progress of children who need help and protection: good"

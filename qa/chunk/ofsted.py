@@ -15,9 +15,13 @@ gone) and cuts them into drafts, each with its kind:
   ("The experiences and progress of care leavers: good");
 - footnotes, as passages of their own after the report's text.
 
-Headings are told by layout, not by wording: a run of at most three lines that ends short of the
-margin without ending a sentence, after a sentence has ended, and followed by a numbered
-paragraph, a bullet or a new sentence.
+Headings are told by layout: a run of at most three lines that ends short of the margin without
+ending a sentence or holding a sentence's end, after a sentence has ended, and followed by a
+numbered paragraph, a bullet or a new sentence. A judgement heading is also told by its words
+(`_JUDGEMENT_HEADING`: a judgement's name and its grade, of any framework), however it wraps: over
+up to six lines, across a page break, after a list item that ends without a full stop; without
+that, a heading wrapped at the margin was read as text, and every paragraph after it was filed
+under "What needs to improve?".
 
 What it does not do: read facts such as grades or dates into fields (`qa.corpus.facts`), or drop
 page furniture (`qa.chunk.furniture`).
@@ -40,9 +44,28 @@ _PREDICATE = re.compile(r"\b(is|are|was|were|be|been|remains?|judged)\s*$", re.I
 _TABLE_HEADER = re.compile(r"^Judgement\s+Grade$", re.I)
 _TERMINAL = re.compile(r"[.!?;][\"'”’)]*$")
 _QUESTION_OR_LEAD = re.compile(r"[?:]$")
+_SENTENCE_INSIDE = re.compile(r"[a-z%)][.!?][\"'”’)]*\s+\S")  # "... child's voice. (Recommendation)"
+# A judgement heading of any framework in the archive, as a whole run of lines joined: a judgement's
+# name, a verb or colon, and its grade. ILACS "The experiences and progress of children who need help
+# and protection: good" (2018-2026, the 2026 four too), SIF "The experiences and progress of children
+# looked after and achieving permanence / Requires improvement / to be good", "The graded judgement
+# about the experience and progress of care leavers is that it requires improvement to be good.",
+# "Leadership, management and governance are good".
+_JUDGEMENT_HEADING = re.compile(
+    r"(?:\d(?:\.\d)?\.?\s+)?(?:the\s+)?(?:graded\s+judge?ment\s+(?:for|about|of)\s+(?:the\s+)?)?"
+    r"(?:experiences?(?:\s+and\s+progress)?\s+of\s+(?:children|care|young)(?:\s+[\w’'-]+){0,10}?"
+    r"|impact\s+of\s+leaders\s+on\s+(?:social\s+work\s+)?practice\s+with\s+children\s+and\s+families"
+    r"|overall\s+effectiveness|adoption(?:\s+performance)?|care\s+leavers"
+    r"|leadership,?\s+management,?\s+and\s+governance|leadership\s+and\s+management"
+    r"|children\s+who\s+need\s+help\s+and\s+protection|children\s+looked\s+after\s+and\s+achieving\s+permanence)"
+    r"(?:\s*:|\s+(?:is|are)(?:\s+that\s+(?:it|they))?(?:\s+(?:is|are))?\s*:?)?"
+    r"\s*(outstanding|good|requires?\s+improvement(?:\s+to\s+be\s+good)?|inadequate|adequate)(\.?)",
+    re.I,
+)
 
 MAX_ROW_WORDS = 25
 MAX_HEADING_WORDS = 25
+MAX_JUDGEMENT_LINES = 6  # SIF prints a name over three lines and its grade over two
 
 
 def _wrap_width(lines: list[Line]) -> int:
@@ -132,17 +155,50 @@ class _Walker:
         text = self.lines[i].text
         return bool(_TERMINAL.search(text) or _QUESTION_OR_LEAD.search(text) or _LABELLED.match(text))
 
+    def at_margin(self, i: int) -> bool:
+        """The line runs (nearly) to the right margin and ends in a word: it was wrapped there
+        (one that ends closing a parenthesis, "(Outcome 4, national framework)", ends its item)."""
+        text = self.lines[i].text
+        return len(text) >= 0.9 * self.width and not text.endswith(")")
+
     def starts_block(self, i: int) -> bool:
         if i >= len(self.lines):
             return True
         text = self.lines[i].text
         return bool(_NUMBERED.match(text) or _BULLET.match(text) or text[:1].isupper() or text[:1].isdigit())
 
+    def judgement_run(self, i: int) -> int:
+        """How many lines from `i` form a judgement heading, by its words (0: none).
+
+        A judgement heading is recognised however it wraps: its name and grade over up to six lines,
+        across a page break (the furniture between is gone), after a sentence or a list item that
+        ended without a full stop. The run must be the heading and nothing else, start where no
+        sentence is open, and be followed by a paragraph (a numbered one if the run ends in a full
+        stop, as "... is that it requires improvement to be good." does)."""
+        if i > 0 and self.current is not None and not self.ended(i - 1) and (not self.in_bullet or self.at_margin(i - 1)):
+            return 0
+        for k in range(1, MAX_JUDGEMENT_LINES + 1):
+            run = self.lines[i : i + k]
+            if len(run) < k or any(_NUMBERED.match(ln.text) or _BULLET.match(ln.text) for ln in run):
+                return 0
+            if k > 1 and _TERMINAL.search(run[-2].text):
+                return 0
+            m = _JUDGEMENT_HEADING.fullmatch(join_wrapped(run))
+            if not m:
+                continue
+            nxt = i + k
+            if nxt >= len(self.lines) or self.numbered(nxt) is not None:
+                return k
+            if not m.group(2) and (_BULLET.match(self.lines[nxt].text) or self.lines[nxt].text[:1].isupper()):
+                return k
+        return 0
+
     def heading_run(self, i: int) -> int:
         """How many lines from `i` form a heading (0: not a heading)."""
         open_sentence = i > 0 and self.current is not None and not self.ended(i - 1)
-        if open_sentence and not self.in_bullet:
-            return 0  # (a bullet item may end without a full stop: "... (Outcome four, National Framework)")
+        if open_sentence and (not self.in_bullet or self.at_margin(i - 1)):
+            return 0  # (a bullet item may end without a full stop: "... (Outcome four, National Framework)",
+            # but not on a line that runs to the margin: its sentence goes on)
         for k in (1, 2, 3):
             run = self.lines[i : i + k]
             if len(run) < k or any(_NUMBERED.match(ln.text) or _BULLET.match(ln.text) or _LABELLED.match(ln.text) for ln in run):
@@ -151,8 +207,10 @@ class _Walker:
             last = run[-1].text
             if not text[:1].isupper() or len(text.split()) > MAX_HEADING_WORDS:
                 return 0
-            if k > 1 and self.ended(i + k - 2):
+            if (k > 1 and self.ended(i + k - 2)) or _SENTENCE_INSIDE.search(text):
                 return 0  # a sentence ended inside the run: it is text, not a heading
+            if k > 1 and self.at_margin(i + k - 2):
+                return 0  # wrapped at the margin: prose (a judgement heading that wraps is judgement_run's)
             if _TERMINAL.search(last) and not last.endswith("?"):
                 continue
             nxt = i + k
@@ -184,7 +242,10 @@ class _Walker:
         line = self.lines[i]
         current = self.current
         if current is not None and self.in_bullet:
-            if not self.ended(i - 1) or line.text[:1].islower():
+            # a parenthesis after an item is the item's ("... training." / "(Outcome 4, national
+            # framework)"), and so is a sub-list after its lead-in ("including:" / "− sufficiency of ...")
+            prev = self.lines[i - 1].text
+            if not self.ended(i - 1) or line.text[:1].islower() or line.text[:1] == "(" or prev.endswith(":"):
                 current.parts[-1][1].append(line)
                 current.lines.append(line)
                 return
@@ -238,7 +299,7 @@ class _Walker:
                 self.bullet_line(i)
                 i += 1
                 continue
-            k = self.heading_run(i)
+            k = self.judgement_run(i) or self.heading_run(i)
             if k and i + k <= stop:
                 self.heading(self.lines[i : i + k])
                 i += k

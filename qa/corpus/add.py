@@ -38,8 +38,14 @@ from qa.corpus.catalogue import (
     load_catalogue,
     read_source,
 )
-from qa.corpus.extract import UnreadableReport, cached_pdf_text, max_bytes, sniff
-from qa.corpus.facts import read_facts
+from qa.corpus.extract import (
+    UnreadableReport,
+    cached_pdf_text,
+    max_bytes,
+    pdf_created,
+    sniff,
+)
+from qa.corpus.facts import inspection_dates, read_facts
 from qa.corpus.places import find_authority, same_council
 
 SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
@@ -185,8 +191,15 @@ def _framework_short(framework: str | None) -> str:
 
 @lru_cache(maxsize=4)
 def _facts(text: str, path: Path):
-    """The report facts of a PDF's text (an Ofsted report's), None for other files."""
-    return read_facts(text) if path.suffix.lower() == ".pdf" else None
+    """The report facts of a PDF's text (an Ofsted report's), None for other files; the PDF's
+    creation date stands for the publication date where the report prints none."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    try:
+        created = pdf_created(path.read_bytes())
+    except OSError:
+        created = None
+    return read_facts(text, created)
 
 
 def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> dict:
@@ -197,7 +210,8 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
     official = find_authority(place) if place else None
     authority = official.display if official else place
     when = facts.published or facts.inspection_end if facts else None
-    date = overrides.date or (facts.published if facts and facts.published else (when or "")[:4])
+    printed = facts.published if facts and facts.published_source == "document" else None
+    date = overrides.date or printed or (when or "")[:4]  # a date from the PDF's metadata: its year only
     if not authority:
         raise Refused("cannot tell which council the report is about: give --authority")
     if not date:
@@ -212,7 +226,10 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
         doc_id, n = f"{base}-{n}", n + 1
     about = path.name
     if facts and facts.inspection_start:
-        about = f"Ofsted {facts.framework or ''} inspection, {facts.inspection_start} to {facts.inspection_end}".replace("  ", " ")
+        # an inspection in parts (Devon 2025: autumn 2024, then January 2025) names each part
+        parts = " and ".join(f"{a} to {b}" for a, b in inspection_dates(text)) or \
+            f"{facts.inspection_start} to {facts.inspection_end}"
+        about = f"Ofsted {facts.framework or ''} inspection, {parts}".replace("  ", " ")
     entry = {
         "id": doc_id,
         "title": title,
@@ -229,6 +246,7 @@ def entry_for(text: str, path: Path, overrides: Overrides, taken: set[str]) -> d
             "inspection_start": facts.inspection_start or "",
             "inspection_end": facts.inspection_end or "",
             "published": facts.published or "",
+            "published_source": facts.published_source or "",
             "lead_inspector": facts.lead_inspector or "",
         }
         entry = {k: v for k, v in entry.items() if v}

@@ -2,7 +2,8 @@
 
 What it does: loads `corpus/catalogue.toml`, validates every entry (required fields, unique ids,
 known kinds, ISO dates, the source file exists; the optional report facts an inspection report
-carries: framework, inspection dates, publication date, lead inspector, judgements) and returns
+carries: framework, inspection dates, publication date and where it was read (published_source:
+"document" or "pdf metadata"), lead inspector, judgements) and returns
 `Report` records; reads a report's source text (a PDF's through `qa.corpus.extract`); computes a
 content digest of each report and of the whole corpus so the index can tell what changed.
 
@@ -27,7 +28,10 @@ CATALOGUE_NAME = "catalogue.toml"
 KINDS = ("inspection report", "council paper", "news article")
 REQUIRED = ("id", "title", "short_title", "publisher", "kind", "date", "about", "authority", "file")
 # Facts read from an inspection report by `reportqa add` (qa.corpus.facts); a user may correct them.
-OPTIONAL_TEXT = ("framework", "inspection_start", "inspection_end", "published", "lead_inspector")
+OPTIONAL_TEXT = ("framework", "inspection_start", "inspection_end", "published", "lead_inspector", "published_source")
+# Where `published` was read: printed in the report, or the creation date in its PDF's metadata.
+PUBLISHED_SOURCES = ("document", "pdf metadata")
+_NOT_DATES = ("framework", "lead_inspector", "published_source")
 GRADES = ("outstanding", "good", "requires improvement", "inadequate", "adequate", "not judged")  # adequate: 2013 only
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -53,6 +57,7 @@ class Report:
     inspection_end: str = ""
     published: str = ""
     lead_inspector: str = ""
+    published_source: str = ""  # "document" | "pdf metadata" (PUBLISHED_SOURCES); "" where not recorded
     judgements: tuple[tuple[str, str], ...] = ()  # (judgement as the report names it, grade)
 
     @property
@@ -64,6 +69,8 @@ class Report:
         # without its deep copy (0.08 s over the archive's 497 reports when an index loads)
         data = {f.name: getattr(self, f.name) for f in fields(self)} | {"year": self.year}
         data["judgements"] = [{"name": n, "grade": g} for n, g in self.judgements]
+        if not self.published_source:  # an entry without it keeps the digest (and index) it had
+            del data["published_source"]
         return data
 
     @classmethod
@@ -102,9 +109,14 @@ def _check_facts(entry: dict, where: str) -> dict:
         value = entry.get(name, "")
         if not isinstance(value, str):
             raise CatalogueError(f"{where}: {name} must be text")
-        if value and name != "framework" and name != "lead_inspector":
+        if value and name not in _NOT_DATES:
             _check_date(value, f"{where}: {name}")
         facts[name] = value.strip()
+    if facts["published_source"] and facts["published_source"] not in PUBLISHED_SOURCES:
+        raise CatalogueError(f"{where}: published_source {facts['published_source']!r} is not one of "
+                             f"{', '.join(PUBLISHED_SOURCES)}")
+    if facts["published_source"] and not facts["published"]:
+        raise CatalogueError(f"{where}: published_source is given but published is not")
     rows = entry.get("judgements", [])
     if not isinstance(rows, list):
         raise CatalogueError(f"{where}: judgements must be a list of {{name = ..., grade = ...}}")

@@ -33,7 +33,10 @@ Layouts read (all in the public archive):
 - Focused and monitoring visits are named as such from the title (they carry no grades).
 
 Authority: the place, as the title names it, without the council's form ("Kent County Council",
-"London Borough of Barnet" -> "Kent", "Barnet"). Dates are ISO; `published` only where printed.
+"London Borough of Barnet" -> "Kent", "Barnet"). Dates are ISO. `published` is the date the report
+prints; most ILACS reports print none, and then the PDF's creation date stands for it when the caller
+gives it (`read_facts(text, created=...)`), with `published_source` saying which ("document" or
+"pdf metadata").
 
 What it does not do: read the PDF (see extract.py); guess what the text does not show (a field it
 cannot find is None, e.g. Devon's and Warwickshire's 2025 reports name no lead inspector; a missing
@@ -63,9 +66,10 @@ class ReportFacts:
     framework: str | None
     inspection_start: str | None  # ISO YYYY-MM-DD
     inspection_end: str | None
-    published: str | None  # only where the report prints it
+    published: str | None  # where the report prints it, else its PDF's creation date (if given)
     lead_inspector: str | None  # several joined with " and "
     judgements: tuple[Judgement, ...]
+    published_source: str | None = None  # "document" | "pdf metadata" | None (published unknown)
 
     def grade(self, key: str) -> str | None:
         """The grade of the first judgement with this key, or None."""
@@ -275,18 +279,22 @@ def framework(text: str, dates: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def read_facts(text: str) -> ReportFacts:
-    """All the facts above, from a report's text."""
+def read_facts(text: str, created: str | None = None) -> ReportFacts:
+    """All the facts above, from a report's text; `created`, the creation date in the PDF's
+    metadata (`qa.corpus.extract.pdf_created`), stands for the publication date where the text
+    prints none (`published_source` says which)."""
     dates = inspection_dates(text)
     kind = framework(text, dates)
+    printed = _published(text)
     return ReportFacts(
         authority=authority(text),
         framework=kind,
         inspection_start=dates[0][0] if dates else None,
         inspection_end=dates[-1][1] if dates else None,
-        published=_published(text),
+        published=printed or created,
         lead_inspector=lead_inspector(text),
         judgements=judgements(text, kind),
+        published_source="document" if printed else "pdf metadata" if created else None,
     )
 
 
