@@ -16,11 +16,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def server(app):
-    """The app as `reportqa serve` serves it, on a free loopback port."""
-    from web.serve import Server
+    """The app on a free loopback port."""
+    from web.server import ThreadedServer
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: bash test.sh installs it"
-    with Server(app, "127.0.0.1", 0) as srv:
+    with ThreadedServer(app) as srv:
         yield f"http://127.0.0.1:{srv.port}"
 
 
@@ -387,3 +387,23 @@ def test_an_answer_is_shown_as_said_then_grouped_by_report(page, server):
     expect(answer.locator("h3.lead")).to_have_text(["Oxfordshire County Council: Ofsted ILACS 2024 — inspection report, 2024"])
     expect(answer.locator("h4:not(.sources-title)")).to_have_text(["Strengths", "Concerns"])
     expect(answer.locator("li .cite")).to_have_count(2)
+
+
+def test_copied_answers_drop_the_control_characters_a_document_may_hold(browser, server, client):
+    """Pasted into a terminal, copied text cannot clear, recolour or retitle it."""
+    body = client.post("/api/ask", json={"question": "Do young people who have left care pay council tax?"}).get_json()
+    hostile = "\x1b[2J\x1b[31m\x07\x08\x1b]0;pwned\x07\u009b"
+    body["answer"] = body["answer"].replace("exempt", "exempt" + hostile)
+    body["citations"][0]["quote"] += hostile
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.route("**/api/ask", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(body)))
+    page.goto(server + "/")
+    turn = ask(page, "anything")
+    turn.locator(".copy").click()
+    expect(turn.locator(".copy")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "exempt[2J[31m]0;pwned from council tax" in copied  # the visible characters stay, the controls go
+    assert not any(c in copied for c in "\x1b\x07\x08\u009b")
+    context.close()

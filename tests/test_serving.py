@@ -1,28 +1,66 @@
-"""The app served as `reportqa serve` serves it, by a real waitress server on a free loopback port:
-idle connections do not lock clients out, waitress's own errors are JSON, a newly published index
-is served without a restart, clients over their rate limit get 429. Every server here listens on
-127.0.0.1 only, and every test stops what it starts (servers, sockets, threads)."""
+"""The app served as `reportqa serve` serves it (gunicorn, on a free loopback port): idle connections
+do not lock clients out, the server's own errors are JSON, a newly published index is served
+without a restart by every worker, clients over their rate limit get 429. Every server here
+listens on 127.0.0.1 only, and every test stops what it starts (servers, processes, sockets)."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 
-@contextmanager
-def serving(app, **settings):
-    """The app under `reportqa serve`'s waitress settings on a free loopback port, stopped on exit."""
-    from web.serve import Server, ServeSettings
+ROOT = Path(__file__).resolve().parent.parent
 
-    with Server(app, "127.0.0.1", 0, ServeSettings(**settings)) as server:
+
+@contextmanager
+def serving(app):
+    """The app in a thread on a free loopback port (werkzeug's server), stopped on exit."""
+    from web.server import ThreadedServer
+
+    with ThreadedServer(app) as server:
         yield server.port
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def reportqa_serve(corpus, index_dir, *options: str):
+    """`reportqa serve` (gunicorn) in a process of its own on a free loopback port: (port, process),
+    once it says it is ready; stopped with SIGTERM on exit."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "--corpus", str(corpus), "serve", "--index",
+                               str(index_dir), "--port", str(port), *options],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        assert "ready" in server.stdout.readline()
+        yield port, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+@pytest.fixture(scope="module")
+def served(index_dir, seed_corpus):
+    """One `reportqa serve --workers 1` for the tests that only send it requests."""
+    with reportqa_serve(seed_corpus, index_dir, "--workers", "1", "--rate-limit", "off") as (port, _):
+        yield port
 
 
 def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict]:
@@ -72,7 +110,7 @@ def test_a_published_index_is_served_without_a_restart_and_without_a_failed_requ
             except Exception as exc:  # a dropped connection counts as a failure too
                 results.append(repr(exc))
 
-    with serving(app, threads=4) as port:
+    with serving(app) as port:
         assert get(port, "/healthz")[1]["index"] == first
         paths = ["/api/search?q=" + quote("care leavers council tax") + "&k=3", "/healthz", "/api/reports",
                  "/api/passages/" + quote("ofsted-ilacs-2024#41", safe="")]
@@ -191,38 +229,42 @@ def idle_sockets(port: int, n: int):
 ASK = ("/api/search?q=" + quote("Do young people who have left care pay council tax?") + "&k=3")
 
 
-def test_200_idle_connections_do_not_lock_out_a_client(app):
-    with serving(app) as port, idle_sockets(port, 200):
+def test_200_idle_connections_do_not_lock_out_a_client(served):
+    with idle_sockets(served, 200):
         started = time.perf_counter()
-        status, body = get(port, ASK, timeout=10)
+        status, body = get(served, ASK, timeout=10)
         assert status == 200 and body["results"][0]["id"] == "ofsted-ilacs-2024#41"
         assert time.perf_counter() - started < 5
 
 
-def test_with_waitress_defaults_the_same_flood_locks_a_client_out(app):
-    """Why the settings matter: waitress's defaults (100 connections, 2 minutes' idle) leave the
-    client waiting behind the idle sockets (it is answered only when they time out)."""
-    import socket
-
-    from waitress.server import create_server
-    from waitress import wasyncore
-
-    server = create_server(app, host="127.0.0.1", port=0)  # waitress's defaults
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+def test_with_gunicorns_own_worker_the_same_flood_locks_a_client_out(index_dir, seed_corpus):
+    """Why `web.server.Worker` exists: gunicorn's threaded worker waits for a new connection's
+    first bytes in a thread (up to 5 s each), so a client waits behind the idle sockets."""
+    port = free_port()
+    env = {"HF_HUB_OFFLINE": "1", "REPORTQA_INDEX": str(index_dir), "REPORTQA_CORPUS": str(seed_corpus),
+           "PATH": "/usr/bin:/bin"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--worker-class",
+                               "gthread", "--bind", f"127.0.0.1:{port}", "web.app:create_app(watch_now=False)"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
     try:
-        port = int(server.effective_port)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                get(port, "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
         with idle_sockets(port, 200):
             with pytest.raises((socket.timeout, TimeoutError)):
                 get(port, ASK, timeout=3)
     finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(10)
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
 
 
-def test_idle_connections_beyond_the_limit_are_closed_after_the_channel_timeout(app):
-    with serving(app, connection_limit=40, channel_timeout=2) as port, idle_sockets(port, 80):
+def test_idle_connections_beyond_the_limit_are_closed_after_the_channel_timeout(index_dir, seed_corpus):
+    with reportqa_serve(seed_corpus, index_dir, "--workers", "1", "--connection-limit", "40",
+                        "--channel-timeout", "2", "--rate-limit", "off") as (port, _), idle_sockets(port, 80):
         started = time.perf_counter()
         status, _ = get(port, "/healthz", timeout=15)
         waited = time.perf_counter() - started
@@ -231,14 +273,16 @@ def test_idle_connections_beyond_the_limit_are_closed_after_the_channel_timeout(
 
 def raw(port: int, data: bytes, timeout: float = 5) -> tuple[str, dict, bytes]:
     """Send bytes as they are; the status line, headers and body of the answer."""
-    import socket
-
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(data)
         got = b""
         try:
             while chunk := s.recv(65536):
                 got += chunk
+                head, sep, body = got.partition(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                if sep and length and len(body) >= int(length.group(1)):
+                    break  # the whole answer: the server may keep the connection open for more
         except ConnectionResetError:  # the server closes after an error; the answer came first
             pass
     head, _, body = got.partition(b"\r\n\r\n")
@@ -249,40 +293,50 @@ def raw(port: int, data: bytes, timeout: float = 5) -> tuple[str, dict, bytes]:
 
 @pytest.mark.parametrize("request_bytes, status, reason", [
     (b"GET /healthz HTTP/1.1\nHost: x\n\n", "400", "bare LF"),
-    (b"GET /healthz HTTP/1.1\r\nHost: x\nX: 1\r\n\r\n", "400", "bare LF"),
-    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400", "Content-Length is invalid"),
-    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", "400", "Invalid header"),
-    (b"GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n", "400", "not a valid URI"),
-    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n", "431", "headers too large"),
-    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n", "413", "body too large (at most 256 KB)"),
-    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "501", "not supported"),
-    (b"nonsense\r\n\r\n", "400", "Start line is invalid"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\nX: 1\r\n\r\n", "400", "Invalid HTTP Header"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400", "CONTENT-LENGTH"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", "400", "Invalid HTTP Header"),
+    (b"GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n", "400", "Invalid HTTP request line"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 70_000 + b"\r\n\r\n", "431", "header fields too large"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 300000\r\n\r\n", "413",
+     "body too large (at most 256 KB)"),
+    (b"POST /api/ask HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400", "TRANSFER-ENCODING"),
+    (b"nonsense\r\n\r\n", "400", "Invalid HTTP request line"),
 ])
-def test_errors_from_waitress_itself_are_json_and_immediate(app, request_bytes, status, reason):
-    with serving(app) as port:
-        started = time.perf_counter()
-        line, headers, body = raw(port, request_bytes)
-        assert time.perf_counter() - started < 3
+def test_errors_from_the_server_itself_are_json_and_immediate(served, request_bytes, status, reason):
+    started = time.perf_counter()
+    line, headers, body = raw(served, request_bytes)
+    assert time.perf_counter() - started < 3
     assert line.split()[1] == status, line
     assert headers["content-type"] == "application/json" and reason in json.loads(body)["error"]
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
 
 
-def test_serve_options_reach_waitress_and_bad_values_are_refused(capsys):
+def test_serve_options_reach_gunicorn_and_bad_values_are_refused(capsys):
     from qa.cli import build_parser, main
-    from web.serve import ServeSettings
+    from web.settings import ServeSettings
 
     args = build_parser().parse_args(["serve", "--threads", "2", "--connection-limit", "50", "--channel-timeout", "5",
-                                      "--rate-limit", "off", "--trusted-proxy", "127.0.0.1"])
-    settings = ServeSettings(args.threads, args.connection_limit, args.channel_timeout, args.trusted_proxy)
-    adj = settings.adjustments()
-    assert (adj["threads"], adj["connection_limit"], adj["channel_timeout"], adj["trusted_proxy"]) == (2, 50, 5, "127.0.0.1")
-    assert adj["asyncore_use_poll"] is True and adj["cleanup_interval"] <= 5
+                                      "--rate-limit", "off", "--trusted-proxy", "127.0.0.1", "--workers", "3"])
+    settings = ServeSettings(args.threads, args.connection_limit, args.channel_timeout, args.trusted_proxy, args.workers)
+    options = settings.gunicorn("127.0.0.1:8000")
+    assert (options["threads"], options["worker_connections"], options["keepalive"], options["workers"]) == (2, 50, 5, 3)
+    assert options["worker_class"] == "web.server.Worker" and options["preload_app"] is True
     defaults = build_parser().parse_args(["serve"])
     assert (defaults.threads, defaults.connection_limit, defaults.channel_timeout) == (4, 1000, 15)
     assert main(["serve", "--rate-limit", "lots"]) == 2 and "not a rate" in capsys.readouterr().err
     assert main(["serve", "--threads", "0"]) == 2 and "threads must be at least 1" in capsys.readouterr().err
     assert main(["serve", "--workers", "0"]) == 2 and "workers must be at least 1" in capsys.readouterr().err
+
+
+def test_a_client_behind_the_trusted_proxy_is_told_apart_and_no_one_else_can_claim_an_address():
+    from web.server import TrustedProxy
+
+    seen = []
+    app = TrustedProxy(lambda environ, start: seen.append(environ["REMOTE_ADDR"]) or [], "10.0.0.1")
+    app({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7", "wsgi.url_scheme": "http"}, None)
+    app({"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.7", "wsgi.url_scheme": "http"}, None)
+    assert seen == ["198.51.100.7", "203.0.113.9"]
 
 
 def test_worker_processes_share_one_socket_and_one_rate_limit_and_stop_together(index_dir, seed_corpus):
@@ -330,3 +384,39 @@ def test_worker_processes_share_one_socket_and_one_rate_limit_and_stop_together(
     while any(Path(f"/proc/{pid}").exists() for pid in started) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in started)
+
+
+def test_every_worker_answers_from_a_rebuild_2_s_after_it_is_published(index_dir, seed_corpus, tmp_path):
+    """The watcher loads a published build proactively: a search made 2 s after `reportqa add`
+    publishes finds a word only the new build holds, whichever worker answers."""
+    from qa.corpus.add import Overrides, add_paths
+    from qa.index.build import build_index
+
+    corpus, own = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_corpus, corpus)
+    build = (index_dir / "current").resolve()
+    own.mkdir()
+    shutil.copytree(build, own / build.name)
+    (own / "current").symlink_to(build.name)
+    report = tmp_path / "new" / "wombat-2026.txt"
+    report.parent.mkdir()
+    report.write_text("Wombat council scrutiny note\n\n1. The zyzzogeton panel met twice this year to review care "
+                      "leavers' accommodation across the county and found it suitable for almost every young person "
+                      "it visited, with rent paid on time.\n", encoding="utf-8")
+    word = "/api/search?q=zyzzogeton&k=3"
+    with reportqa_serve(corpus, own, "--workers", "2", "--rate-limit", "off") as (port, _):
+        assert get(port, word)[1]["results"][0]["doc_id"] != "wombat-2026"  # nothing holds the word yet
+        [added] = add_paths([report], corpus, Overrides(authority="Oxfordshire", date="2026", kind="council paper"))
+        assert added.status == "added", added.detail
+        build_index(corpus, own, progress=False)
+        time.sleep(2.0)
+        workers, found = set(), []
+        for _ in range(40):  # new connections: the kernel hands them to either worker
+            status, health = get(port, "/healthz")
+            workers.add((health["worker"], health["index"]))
+            found.append(get(port, word)[1]["results"][0]["doc_id"])
+            if len({w for w, _ in workers}) == 2 and len(found) >= 10:
+                break
+    new = (own / "current").resolve().name
+    assert len({w for w, _ in workers}) == 2 and {index for _, index in workers} == {new}
+    assert set(found) == {added.doc_id}

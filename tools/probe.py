@@ -5,7 +5,7 @@ Every server it starts listens on 127.0.0.1 only, on a free port, and is stopped
 the rebuild probe works on a copy of the index in a temporary folder.
 
   flood      idle connections held open, then one client asks: how long until it is answered,
-             under waitress's defaults and under `reportqa serve`'s settings
+             under gunicorn's own threaded worker and under `reportqa serve` (web.server.Worker)
   threads    16 clients asking at once: answers per second and latency for 2, 4, 8, 16 threads,
              and how long /healthz takes meanwhile
   rebuild    `reportqa index` run on the served index while 4 clients keep asking: failed
@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -45,40 +46,49 @@ def request(port: int, path: str = "/healthz", body: bytes | None = None, timeou
         conn.close()
 
 
-class Waitress:
-    """waitress as it comes (settings=None) or as `reportqa serve` sets it up."""
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    def __init__(self, app, settings=None):
-        from waitress import wasyncore
-        from waitress.server import create_server
 
-        from web.serve import Server
+class Served:
+    """`reportqa serve` (gunicorn with `web.server.Worker`) with `options`, or, with options None,
+    the app under gunicorn's own threaded worker with its defaults: a process on a free port."""
 
-        if settings is None:
-            self._server = create_server(app, host="127.0.0.1", port=0)
-            self.port = int(self._server.effective_port)
-            thread = threading.Thread(target=self._server.run, daemon=True)
-            thread.start()
-
-            def stop():
-                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
-                thread.join(10)
-                self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-
-            self.stop = stop
+    def __init__(self, index_dir: Path, corpus_dir: Path, options: list[str] | None):
+        self.port = free_port()
+        env = os.environ | {"HF_HUB_OFFLINE": "1", "REPORTQA_INDEX": str(index_dir), "REPORTQA_CORPUS": str(corpus_dir)}
+        if options is None:
+            cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+                   "--preload", "--bind", f"127.0.0.1:{self.port}", "web.app:create_app(watch_now=False)"]
         else:
-            server = Server(app, "127.0.0.1", 0, settings).start()
-            self.port, self.stop = server.port, server.stop
+            cmd = [sys.executable, "-m", "qa.cli", "serve", "--port", str(self.port), "--rate-limit", "off", *options]
+        self._process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                request(self.port, timeout=2)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.3)
+
+    def stop(self) -> None:
+        os.killpg(self._process.pid, signal.SIGTERM)
+        self._process.wait(30)
 
 
-def probe_flood(app) -> None:
-    from web.serve import ServeSettings
-
+def probe_flood(index_dir: Path, corpus_dir: Path) -> None:
     print("idle-connection flood: time until one more client is answered")
-    for label, settings in (("waitress defaults (100 connections, 120 s idle)", None),
-                            ("reportqa serve (1000 connections, 15 s idle)", ServeSettings())):
+    for label, options in (("gunicorn's own threaded worker (2 workers of 4 threads)", None),
+                           ("reportqa serve (2 workers of 4 threads, 1000 connections each, 15 s idle)",
+                            ["--workers", "2"])):
         for n in (100, 200, 1200):
-            server = Waitress(app, settings)
+            server = Served(index_dir, corpus_dir, options)
             held, unconnected = [], 0
             try:
                 for _ in range(n):
@@ -99,13 +109,11 @@ def probe_flood(app) -> None:
             print(f"  {label}, {n} idle{f' ({unconnected} could not connect)' if unconnected else ''}: {result}")
 
 
-def probe_threads(app) -> None:
-    from web.serve import ServeSettings
-
+def probe_threads(index_dir: Path, corpus_dir: Path) -> None:
     questions = [json.loads(line)["question"] for line in Path("evals/questions.jsonl").read_text().splitlines()]
     print("16 clients asking at once (/api/ask), 3 different questions each (no two alike in a run)")
     for threads in (2, 4, 8, 16):
-        server = Waitress(app, ServeSettings(threads=threads))
+        server = Served(index_dir, corpus_dir, ["--workers", "1", "--threads", str(threads)])
         latencies, health = [], []
         try:
             request(server.port, "/api/ask", ASK)  # warm up
@@ -134,18 +142,14 @@ def probe_threads(app) -> None:
               f"/healthz meanwhile p50 {statistics.median(health) * 1000:.0f} ms, max {max(health) * 1000:.0f} ms")
 
 
-def probe_rebuild(index_dir: Path) -> None:
-    from web.app import create_app
-    from web.serve import ServeSettings
-
+def probe_rebuild(index_dir: Path, corpus_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "index"
         copy.mkdir()
         build = (index_dir / "current").resolve()
         shutil.copytree(build, copy / build.name)
         (copy / "current").symlink_to(build.name)
-        app = create_app(index_dir=copy)
-        server = Waitress(app, ServeSettings())
+        server = Served(copy, corpus_dir, ["--workers", "2"])
         results, stop = Counter(), threading.Event()
 
         def client(path, body=None):
@@ -161,7 +165,8 @@ def probe_rebuild(index_dir: Path) -> None:
             for c in clients:
                 c.start()
             started = time.perf_counter()
-            rebuild = subprocess.Popen([sys.executable, "-m", "qa.cli", "index", "--index", str(copy)],
+            rebuild = subprocess.Popen([sys.executable, "-m", "qa.cli", "--corpus", str(corpus_dir), "index", "--index",
+                                        str(copy)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                        env=os.environ | {"PYTHONPATH": os.getcwd()})
             while os.readlink(copy / "current") == build.name:  # the moment the rebuild publishes
@@ -246,6 +251,7 @@ def probe_schema(app) -> None:
 def main(which: list[str]) -> None:
     import logging
 
+    from qa.corpus.catalogue import default_corpus_dir
     from qa.index.format import default_index_dir
     from qa.index.load import load_index
 
@@ -260,8 +266,9 @@ def main(which: list[str]) -> None:
     encode(["warm up"], progress=False)
     print(f"{os.cpu_count()} CPU cores")
     for name in which:
-        {"flood": lambda: probe_flood(app), "threads": lambda: probe_threads(app),
-         "rebuild": lambda: probe_rebuild(default_index_dir()), "ratelimit": lambda: probe_ratelimit(index),
+        folders = (default_index_dir().resolve(), default_corpus_dir().resolve())
+        {"flood": lambda: probe_flood(*folders), "threads": lambda: probe_threads(*folders),
+         "rebuild": lambda: probe_rebuild(*folders), "ratelimit": lambda: probe_ratelimit(index),
          "schema": lambda: probe_schema(app)}[name]()
 
 

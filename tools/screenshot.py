@@ -6,27 +6,20 @@ Needs Debian's chromium (/usr/bin/chromium); serves the app on a free local port
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from waitress.server import create_server
-
 from web.app import create_app
+from web.server import ThreadedServer
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def main(out: str) -> None:
-    app = create_app()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
+    server = ThreadedServer(create_app()).start()
+    port = server.port
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -39,7 +32,7 @@ def main(out: str) -> None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=out, full_page=False)
         browser.close()
-    server.close()
+    server.stop()
     print(f"wrote {out}")
 
 

@@ -12,6 +12,8 @@ What it does not do: retrieve or answer itself (that is `qa`), or describe itsel
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, abort, g, jsonify, request
 
 from qa.answer import Answer, standalone_query
@@ -28,7 +30,8 @@ def register_api(app: Flask, limit=lambda view: view) -> None:
         snap = g.snap
         m = snap.index.manifest
         return jsonify(status="ok", index_loaded=True, passages=len(snap.index.passages), reports=len(snap.index.reports),
-                       model=m["model"], built_at=m["built_at"], index=snap.build, loaded_at=snap.loaded_at)
+                       model=m["model"], built_at=m["built_at"], index=snap.build, loaded_at=snap.loaded_at,
+                       worker=os.getpid())
 
     @app.get("/api/reports")
     def api_reports():

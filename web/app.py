@@ -9,7 +9,7 @@ with its `Allow` header, a 429 with `Retry-After`); pages get a plain error page
 ever reaches a user. Every response carries the security headers of `web.security`.
 
 What it does not do: retrieve, answer or parse anything itself; serve production traffic on its
-own (`reportqa serve` runs it under waitress, configured in `web.serve`).
+own (`reportqa serve` runs it under gunicorn, configured in `web.server`).
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ _PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)*")  # a paragraph or action number t
 
 
 def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, reload: bool | None = None,
-               rate_limit: str | None = None, rate_storage: str = "memory://") -> Flask:
+               rate_limit: str | None = None, rate_storage: str = "memory://", watch_now: bool = True) -> Flask:
     """The app; loads (and if needed builds) the index once unless one is given.
 
     reload: follow the index's `current` link and serve each newly published build (default: on
-    when the app loads the index itself). rate_limit: per-client limit on /api/ask and /api/search
+    when the app loads the index itself); watch_now: start following it in this process now (a
+    server that forks workers starts it in each worker instead: `web.server`). rate_limit: per-client limit on /api/ask and /api/search
     such as "30/minute" (default: none), counted in `rate_storage` (web.limits).
     """
     app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
@@ -59,6 +60,8 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
     index = index or ensure_index(index_dir, corpus_dir, build_missing=True)
     watch = index.path.parent / "current" if (loaded_here if reload is None else reload) else None
     live = Live(Snapshot.of(index), watch=watch, corpus_dir=corpus_dir)
+    if watch_now:
+        live.start_watching()
 
     def is_api() -> bool:
         return request.path.startswith(("/api/", "/healthz"))

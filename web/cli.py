@@ -1,8 +1,8 @@
 """`reportqa serve`: the chat page and JSON API, registered with the CLI as a plugin.
 
 What it does: adds the `serve` command to `reportqa` through the `reportqa.commands` entry point
-(so the core's CLI never imports the web tier), checks its options, and runs the app on the
-server (`web.server`).
+(so the core's CLI never imports the web tier), checks its options, and runs the app under
+gunicorn (`web.server`): one app loaded, `--workers` processes forked, `--threads` each.
 
 What it does not do: build the app (`web.app`) or answer (`qa`).
 """
@@ -13,10 +13,8 @@ import logging
 import sys
 from pathlib import Path
 
-from web.limits import DEFAULT as RATE
-from web.limits import ENV as RATE_ENV
-from web.limits import parse_rate, rate_from_env
-from web.serve import Server, ServeSettings, default_workers
+from web.settings import RATE_DEFAULT as RATE
+from web.settings import RATE_ENV, ServeSettings, default_workers
 
 
 def register(sub, parents) -> None:
@@ -42,56 +40,38 @@ def register(sub, parents) -> None:
 
 
 def run(args) -> int:
+    # the web tier is imported here, when serving, so that every other command starts without Flask
+    from web.app import create_app
+    from web.limits import SharedCounters, parse_rate, rate_from_env
+    from web.server import Application
+
     try:
         settings = ServeSettings(threads=args.threads, connection_limit=args.connection_limit,
-                                 channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy)
+                                 channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy,
+                                 workers=args.workers)
         rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
-        if args.workers < 1:
-            raise ValueError("workers must be at least 1")
     except ValueError as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2
-
-    from web.app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     host = f"[{args.host}]" if ":" in args.host else args.host
 
     def ready(port: int) -> None:
         print(f"reportqa is ready: open http://{host}:{port}/ in a browser (Ctrl+C stops it)\n"
-              f"  {args.workers} worker process{'es' * (args.workers > 1)} of {settings.threads} threads, at most "
-              f"{settings.connection_limit} connections each, idle ones closed after "
+              f"  {settings.workers} worker process{'es' * (settings.workers > 1)} of {settings.threads} threads "
+              f"(gunicorn), at most {settings.connection_limit} connections each, idle ones closed after "
               f"{settings.channel_timeout} s, rate limit {rate or 'off'}"
               + (f", client addresses from {settings.trusted_proxy}'s X-Forwarded-For" if settings.trusted_proxy else ""),
               flush=True)
 
-    if args.workers == 1:
-        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate)
-        from qa.retrieve.question_vector import warm_up
-
-        warm_up()  # load the model now, not on the first question
-        server = Server(app, args.host, args.port, settings)
-        ready(server.port)
-        server.run()
-        return 0
-
-    from web.workers import SharedCounters, bind, fresh_query_encoder, serve_workers
-
+    # the counters are a small process, started before the index is loaded (and forked with it)
+    counters = SharedCounters() if rate and settings.workers > 1 else None
     try:
-        sock = bind(args.host, args.port)
-    except OSError as exc:
-        print(f"reportqa: error: cannot listen on {host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    counters = SharedCounters() if rate else None  # started before the index is loaded: a small process
-    try:
-        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate,
+        app = create_app(index_dir=args.index, corpus_dir=args.corpus, rate_limit=rate, watch_now=False,
                          rate_storage=counters.uri if counters else "memory://")
-        ready(sock.getsockname()[1])
-        serve_workers(app, sock, settings, args.workers, warm=fresh_query_encoder)
+        Application(app, settings, f"{host}:{args.port}", ready=ready).run()
     finally:
         if counters is not None:
             counters.stop()
     return 0
-

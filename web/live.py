@@ -3,9 +3,10 @@
 What it does: holds one `Snapshot` (index, retriever, answerer, the catalogue, each passage's name
 for a reader and the request models made for it) and hands it to each request, which uses that
 one snapshot from start to end.
-At most once a second, on a request, it reads the target of the `current` link (one readlink);
-when a rebuild has re-pointed it, a background thread loads the new build and then replaces the
-reference in one assignment. Requests never wait for a load and never see half of one; a build
+A watcher thread in each serving process reads the target of the `current` link twice a second
+(one readlink); when a rebuild has re-pointed it, the watcher loads the new build and then
+replaces the reference in one assignment, whether or not requests come meanwhile (a request made
+2 s after a publish is answered from the new build in every worker). Requests never wait for a load and never see half of one; a build
 that cannot be loaded (deleted meanwhile, damaged, stale for this code) is logged and the old one
 kept, until the link changes again.
 
@@ -15,6 +16,7 @@ free the old snapshot while a request still uses it (it is garbage once the last
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -67,14 +69,13 @@ class Snapshot:
 class Live:
     """The snapshot in service; `watch` names the `current` link to follow (None: never reload)."""
 
-    def __init__(self, snapshot: Snapshot, watch: Path | None = None, corpus_dir=None, interval: float = 1.0):
+    def __init__(self, snapshot: Snapshot, watch: Path | None = None, corpus_dir=None, interval: float = 0.5):
         self._snapshot = snapshot
         self.watch = watch
         self.corpus_dir = corpus_dir
         self.interval = interval
         self._target = snapshot.build  # the build last loaded or last found unusable
-        self._next_check = 0.0
-        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
         self._loading: threading.Thread | None = None
 
     @property
@@ -82,19 +83,27 @@ class Live:
         return self._snapshot
 
     def current(self) -> Snapshot:
-        """The snapshot to answer this request from; starts a reload when a new build is published."""
-        if self.watch is not None and time.monotonic() >= self._next_check and self._lock.acquire(blocking=False):
-            try:
-                self._next_check = time.monotonic() + self.interval
-                if self._loading is None or not self._loading.is_alive():
-                    target = self._published()
-                    if target and target != self._target:
-                        self._target = target
-                        self._loading = threading.Thread(target=self._load, name="reportqa-reload", daemon=True)
-                        self._loading.start()
-            finally:
-                self._lock.release()
+        """The snapshot to answer this request from."""
         return self._snapshot
+
+    def start_watching(self) -> None:
+        """Follow the `current` link from now on, in a thread of this process (a forked worker
+        starts its own: threads do not survive a fork); nothing when there is nothing to watch."""
+        if self.watch is None or (self._watcher is not None and self._watcher.is_alive()):
+            return
+        self._watcher = threading.Thread(target=self._watch, name="reportqa-watch", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while True:
+            target = self._published()
+            if target and target != self._target:
+                self._loading = threading.current_thread()
+                try:
+                    self._load()
+                finally:
+                    self._target, self._loading = target, None
+            time.sleep(self.interval)
 
     def _published(self) -> str | None:
         try:
@@ -112,16 +121,13 @@ class Live:
                         self._snapshot.build, exc)
             return
         old, self._snapshot = self._snapshot.build, snapshot  # one reference swap: requests see old or new
-        self._target = snapshot.build
-        # A worker's first snapshot was frozen out of the collector before the fork (web.workers):
+        # A worker's first snapshot was frozen out of the collector before the fork (web.server):
         # let the collector see it again, so that once its last request ends its cycles are freed.
-        import gc
-
         gc.unfreeze()
         log.info("now serving index %s (was %s; loaded in %.2f s)", snapshot.build, old, time.perf_counter() - started)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for a reload in progress (for tests and scripts)."""
-        loading = self._loading
-        if loading is not None:
-            loading.join(timeout)
+        """Wait until the published build has been loaded (or found unusable), for tests and scripts."""
+        deadline = time.monotonic() + (30 if timeout is None else timeout)
+        while time.monotonic() < deadline and (self._loading is not None or self._published() != self._target):
+            time.sleep(0.05)

@@ -25,7 +25,8 @@ REPORTS = {"type": "object", "required": ["reports"], "properties": {"reports": 
 HEALTH = {"type": "object", "required": ["status", "index_loaded", "passages", "reports", "model", "built_at", "index"],
           "properties": {"status": {"const": "ok"}, "index_loaded": {"type": "boolean"},
                          "passages": {"type": "integer"}, "reports": {"type": "integer"}, "model": _STR,
-                         "built_at": _STR, "index": _STR, "loaded_at": _STR}}
+                         "built_at": _STR, "index": _STR, "loaded_at": _STR,
+                         "worker": {"type": "integer", "description": "the serving process's id"}}}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": _STR}}
 WHY = {
     "400": "bad input; `error` gives the reason",

@@ -169,7 +169,15 @@
         if (href) lines.push(`    ${new URL(href, location.href).href}`);
       }
     }
-    return lines.join("\n");
+    return withoutControls(lines.join("\n"));
+  }
+
+  // Control characters a document may hold (ESC, BEL, backspace, the C1 controls, the bidirectional
+  // overrides) are dropped from copied text, so pasting it into a terminal cannot drive that terminal.
+  const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+  function withoutControls(text) {
+    return text.replace(CONTROLS, "");
   }
 
   async function copyAnswer(answer, button) {
