@@ -18,17 +18,18 @@ of that folder (the archive's `ofsted_csc_ilacs_history.csv`, shared/ilacs's `re
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.corpus.extract import UnreadableReport, pdf_created, pdf_text  # noqa: E402
 from qa.corpus.facts import read_facts  # noqa: E402
+
+from ingest_check import reference_rows  # noqa: E402  (evals/: the reference CSVs read once, one way)
 
 PAIRS = [  # (folder of PDFs, its reference CSV)
     (Path("/work/shared/ilacs/pdf"), Path("/work/shared/ilacs/reference.csv")),
@@ -37,36 +38,12 @@ PAIRS = [  # (folder of PDFs, its reference CSV)
 NEAR_DAYS = 14
 
 
-def _iso(value: str) -> str | None:
-    for fmt in ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date().isoformat()
-        except ValueError:
-            pass
-    return None
-
-
-def reference(csv_path: Path, folder: Path) -> dict[Path, dict]:
-    """file -> {published, start, end} from either CSV shape (see evals/ingest_check.py)."""
-    out = {}
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if "urn" in row:
-                path = folder / f"{row['urn']}_{row['local_authority']}" / row["pdf_filename"]
-                start, end = row["inspection_start_date"], row["inspection_end_date"]
-            else:
-                path = folder / Path(row["file"]).name
-                start, end = row["inspection_start"], row["inspection_end"]
-            out[path] = {"published": _iso(row["publication_date"]), "start": _iso(start), "end": _iso(end)}
-    return out
-
-
 def _days(a: str, b: str) -> int:
     return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
 
 
 def check(folder: Path, csv_path: Path, show: bool) -> None:
-    ref = reference(csv_path, folder) if csv_path.is_file() else {}
+    ref = reference_rows(csv_path, folder) if csv_path.is_file() else {}
     read = 0
     sources: Counter[str] = Counter()
     near: Counter[str] = Counter()

@@ -55,7 +55,8 @@ def _iso(value: str) -> str | None:
 
 
 def reference_rows(csv_path: Path, archive: Path) -> dict[Path, dict]:
-    """file -> {authority, framework, start, end, inspector, grades{key: grade}} for either CSV shape."""
+    """file -> {authority, framework, published, start, end, inspector, grades{key: grade}} for either
+    CSV shape (the archive's, and shared/ilacs/reference.csv)."""
     out = {}
     with open(csv_path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -68,7 +69,8 @@ def reference_rows(csv_path: Path, archive: Path) -> dict[Path, dict]:
                 fields = ("authority", "framework", "inspection_start", "inspection_end", "lead_inspector", KEYS)
             authority, kind, start, end, inspector, grades = fields
             out[path] = {
-                "authority": row[authority], "framework": row[kind], "start": _iso(row[start]),
+                "authority": row[authority], "framework": row[kind], "published": _iso(row["publication_date"]),
+                "start": _iso(row[start]),
                 "end": _iso(row[end]), "inspector": row[inspector].strip(),
                 "grades": {key: row[col].strip().lower() for key, col in zip(KEYS, grades)},
             }
