@@ -141,3 +141,37 @@ def test_published_source_is_optional_and_checked(corpus_copy):
     _edit(corpus_copy, 'published = "2014-06-30"\npublished_source = "guess"', 'published_source = "pdf metadata"')
     with pytest.raises(CatalogueError, match=r"published_source is given but published is not"):
         load_catalogue(corpus_copy)
+
+
+def _inspection(date: str, start: str, end: str, published: str):
+    from qa.corpus.catalogue import Report
+
+    return Report(id="r", title="t", short_title="t", publisher="Ofsted", kind="inspection report", date=date,
+                  about="", authority="Knowsley", file="r.pdf", inspection_start=start, inspection_end=end,
+                  published=published)
+
+
+def test_a_report_is_named_by_the_years_it_was_inspected_and_published():
+    """People name a report by its publication year as often as by its inspection's: an inspection
+    on site in late 2024 and published in January 2025 is 'the 2025 report' and 'the 2024 inspection'."""
+    report = _inspection("2025", "2024-11-25", "2024-12-06", "2025-01-27")
+    assert report.years == {2024, 2025}
+    assert report.in_years(2025, 2025) and report.in_years(2024, 2024) and report.in_years(None, 2024)
+    assert not report.in_years(2026, None) and not report.in_years(2019, 2023)
+    assert _inspection("2014", "", "", "").years == {2014}  # a paper with only its date
+
+
+def test_year_filters_and_judgement_rows_match_either_year(index):
+    from dataclasses import replace
+
+    from qa.retrieve.judgements import judgement_rows
+    from qa.retrieve.retriever import Filters
+
+    report = _inspection("2025", "2024-11-25", "2024-12-06", "2025-01-27")
+    assert Filters(year_from=2025, year_to=2025).allows(report) and Filters(year_to=2024).allows(report)
+    assert not Filters(year_from=2026).allows(report)
+    dorset = index.reports.get("dorset-ilacs-2025") or next(r for r in index.reports.values() if r.judgements)
+    published_later = replace(dorset, published=f"{dorset.year + 1}-01-20")
+    shifted = replace(index, reports=index.reports | {dorset.id: published_later})
+    rows = judgement_rows(shifted, year_from=dorset.year + 1, year_to=dorset.year + 1)
+    assert [r.doc_id for r in rows] == [dorset.id]

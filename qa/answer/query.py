@@ -173,7 +173,7 @@ class ReportLookup:
     """The collection's reports by year, by kind and by date, made once per index, so that scoping
     a question by 'the 2024 inspection' or 'the local paper' reads a few sets, not every report."""
 
-    by_year: dict[int, frozenset[str]]  # a report's year and the years it is about
+    by_year: dict[int, frozenset[str]]  # a report's years (dated, on site, published) and the years it is about
     by_kind: dict[str, frozenset[str]]
     inspections: tuple[str, ...]  # inspection reports, oldest first
 
@@ -182,7 +182,7 @@ class ReportLookup:
         by_year: dict[int, set[str]] = {}
         by_kind: dict[str, set[str]] = {}
         for r in reports:
-            for year in {r.year} | {int(y) for y in YEAR.findall(r.about)}:
+            for year in r.years | {int(y) for y in YEAR.findall(r.about)}:
                 by_year.setdefault(year, set()).add(r.id)
             by_kind.setdefault(r.kind, set()).add(r.id)
         inspections = tuple(r.id for r in sorted(reports, key=lambda r: r.date) if r.kind == "inspection report")

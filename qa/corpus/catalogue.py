@@ -64,6 +64,18 @@ class Report:
     def year(self) -> int:
         return int(self.date[:4])
 
+    @property
+    def years(self) -> frozenset[int]:
+        """The years a question may name this report by: its date's, its inspection's (first and
+        last day on site) and its publication's ("Kent's 2026 inspection" was on site in late 2025
+        and published in February 2026; "inadequate in 2025" includes a report published then)."""
+        dates = (self.date, self.inspection_start, self.inspection_end, self.published)
+        return frozenset(int(d[:4]) for d in dates if d[:4].isdigit())
+
+    def in_years(self, year_from: int | None, year_to: int | None) -> bool:
+        """Whether any of the report's years falls in the range (an open end: no bound)."""
+        return any((year_from is None or y >= year_from) and (year_to is None or y <= year_to) for y in self.years)
+
     def to_dict(self) -> dict:
         # fields are strings and a tuple of string pairs: a shallow copy is asdict's result
         # without its deep copy (0.08 s over the archive's 497 reports when an index loads)

@@ -71,7 +71,7 @@ def judgement_rows(index, authority: str | None = None, year_from: int | None = 
         year = report_year(report)
         if authority and not same_council(report.authority, authority):
             continue
-        if (year_from and year < year_from) or (year_to and year > year_to):
+        if not report.in_years(year_from or None, year_to or None):  # on site or published in the range
             continue
         rows.append(JudgementRow(
             doc_id=report.id,
