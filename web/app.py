@@ -71,7 +71,7 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
 
     @app.before_request
     def take_snapshot():
-        g.snap = live.current()
+        g.snap = live.snapshot  # one snapshot for the whole request, even if a reload lands meanwhile
 
     app.after_request(add_security_headers)
 

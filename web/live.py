@@ -82,10 +82,6 @@ class Live:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
-    def current(self) -> Snapshot:
-        """The snapshot to answer this request from."""
-        return self._snapshot
-
     def start_watching(self) -> None:
         """Follow the `current` link from now on, in a thread of this process (a forked worker
         starts its own: threads do not survive a fork); nothing when there is nothing to watch."""
