@@ -256,3 +256,37 @@ def test_what_liverpool_2026_was_asked_to_improve_is_exactly_its_list():
     ]
     first = next(p for p in c.passages if p.label == "1")
     assert first.section == "The experiences and progress of children who need help and protection: good"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_every_improvement_list_of_the_shared_collection_holds_only_its_items():
+    """A page number printed under the running header ("Inspection of ... / 3 to 14 March 2025 / 2")
+    once hid the heading "What needs to improve?" after it, and a footnote marker on a line of its
+    own became a passage of the list. Under that heading now stand only its items, in every report."""
+    wrong, lists = [], 0
+    for path, facts, c in _shared_reports():
+        listed = [p for p in c.passages if IMPROVE_LIST.match(p.section)]
+        points = [p for p in c.passages if p.kind == "improvement point"]
+        lists += bool(listed)
+        if any(p.kind != "improvement point" for p in listed) or len(points) != len(listed):
+            wrong.append((path.name, facts.authority, [(p.kind, p.text[:30]) for p in listed if p.kind != "improvement point"]))
+    assert lists >= 80 and not wrong, wrong[:5]
+
+
+def test_a_footnote_pdfium_joins_to_a_hyphenated_word_stays_a_footnote():
+    """PDFium marks a hyphen at a line break with U+FFFE and drops the break; where a footnote
+    follows (the word goes on on the next page), the break is put back, so the footnote is found."""
+    from qa.corpus.extract import _normalise
+
+    page = "managers provide robust oversight at all decision\ufffe1 The areas for improvement have been set out.\r\n"
+    assert _normalise(page) == "managers provide robust oversight at all decision-\n1 The areas for improvement have been set out."
+    assert _normalise("a child\ufffein-need plan") == "a child-in-need plan"  # a compound stays one word
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ilacs is not beside this checkout")
+def test_rotherhams_footnote_on_its_improvement_list_is_a_footnote_not_text_of_a_paragraph():
+    c = next(c for _, facts, c in _shared_reports()
+             if facts.authority.startswith("Rotherham") and (facts.inspection_end or "").startswith("2025"))
+    notes = [p for p in c.passages if p.kind == "footnote"]
+    assert any("cross-referenced" in p.text for p in notes)
+    assert not any("cross-referenced" in p.text for p in c.passages if p.kind != "footnote")

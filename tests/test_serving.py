@@ -266,9 +266,11 @@ def test_idle_connections_beyond_the_limit_are_closed_after_the_channel_timeout(
     with reportqa_serve(seed_corpus, index_dir, "--workers", "1", "--connection-limit", "40",
                         "--channel-timeout", "2", "--rate-limit", "off") as (port, _), idle_sockets(port, 80):
         started = time.perf_counter()
-        status, _ = get(port, "/healthz", timeout=15)
+        status, _ = get(port, "/healthz", timeout=60)
         waited = time.perf_counter() - started
-    assert status == 200 and 1.0 < waited < 6.0, waited  # timeout 2 s, checked every second
+    # it waits behind the idle ones until they are closed (2 s, checked about every second), and no
+    # longer than a loaded machine takes to do so: were they never closed, it would never be answered
+    assert status == 200 and 1.0 < waited < 30.0, waited
 
 
 def raw(port: int, data: bytes, timeout: float = 5) -> tuple[str, dict, bytes]:

@@ -171,13 +171,17 @@ def strip_furniture(text: str) -> Furniture:
             drop("publisher boilerplate", block)
             lines = [ln for i, ln in enumerate(lines) if (p, i) not in closing]
         kept: list[Line] = []
+        header = 0  # lines dropped at the top so far: until a line is kept, the top edge begins after them
         for i, line in enumerate(lines):
-            at_top, at_bottom = i < _EDGE, i >= len(lines) - _EDGE
+            at_top = i < _EDGE or (not kept and i < _EDGE + header)
+            at_bottom = i >= len(lines) - _EDGE
             shape = _shape(line.text)
             if (at_top or at_bottom) and _PAGE_NUMBER.match(line.text):
                 drop("page number", [line])
+                header += at_top
             elif at_top and shape in tops:
                 drop("running header", [line])
+                header += 1
             elif at_bottom and shape in bottoms:
                 drop("running footer", [line])
             elif _COPYRIGHT.match(line.text):
