@@ -101,9 +101,12 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
     return out
 
 
-def run_config(index: Index, config: Config, questions: list[Question], gold_ids: dict[str, list[str]]) -> list[QuestionResult]:
+def run_config(index: Index, config: Config, questions: list[Question], gold_ids: dict[str, list[str]],
+               store=None) -> list[QuestionResult]:
+    """Answer every question with one configuration; `store`: a Qdrant store searched instead of
+    the index's own files (qa.index.stores)."""
     clear_query_cache()  # each configuration pays for its own query embeddings in its latency
-    retriever = Retriever(index, config.search)
+    retriever = Retriever(index, config.search, store=store)
     answerer = Answerer(retriever)
     by_id = {p.id: p for p in index.passages}
     results = []
