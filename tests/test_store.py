@@ -235,3 +235,46 @@ def test_filters_match_councils_however_written(backend, index):
     for name in ("Oxfordshire", "Oxfordshire County Council"):
         hits = retriever.search("fostering", k=5, filters={"authority": [name]})
         assert hits and all(same_council(h.report.authority, "Oxfordshire") for h in hits), kind
+
+
+# ----------------------------------------------------------------------------- the commands
+
+
+def test_commands_take_a_store(own_corpus_and_index, tmp_path, capsys, monkeypatch):
+    """`index --store` writes the store, `search`/`ask` read it ($REPORTQA_STORE too), `remove`
+    deletes the report from it."""
+    from qa.cli import main
+
+    corpus, index_dir = own_corpus_and_index
+    store = f"qdrant-edge:{tmp_path / 'edge'}"
+    common = ["--corpus", str(corpus)]
+    assert main(common + ["index", "--index", str(index_dir), "--store", store]) == 0
+    assert "published" in capsys.readouterr().out
+    assert main(common + ["search", "care leavers", "-k", "3", "--json", "--index", str(index_dir), "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert '"doc_id"' in out
+    monkeypatch.setenv("REPORTQA_STORE", store)
+    assert main(common + ["ask", "How are care leavers supported?", "--index", str(index_dir)]) == 0
+    assert "[1]" in capsys.readouterr().out
+    assert main(common + ["remove", "ofsted-ilacs-2024", "--keep-file", "--index", str(index_dir)]) == 0
+    assert "1 deleted" in capsys.readouterr().out
+    monkeypatch.delenv("REPORTQA_STORE")
+    from qa.index.stores.qdrant import QdrantStore
+
+    opened = QdrantStore(parse_store(store))
+    assert "ofsted-ilacs-2024" not in opened.reports() and opened.count() > 0
+    opened.close()
+
+
+def test_a_bad_store_is_one_line(capsys):
+    from qa.cli import main
+
+    assert main(["search", "care", "--store", "faiss"]) == 2
+    assert "unknown store 'faiss'" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_edge_shard_in_several_workers(capsys):
+    from qa.cli import main
+
+    assert main(["serve", "--workers", "2", "--store", "qdrant-edge:/tmp/nowhere"]) == 2
+    assert "one process" in capsys.readouterr().err

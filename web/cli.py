@@ -10,6 +10,7 @@ What it does not do: build the app (`web.app`) or answer (`qa`).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def register(sub, parents) -> None:
     p.add_argument("--trusted-proxy", default=None, metavar="ADDRESS",
                    help="the reverse proxy's address: take client addresses (for rate limits) from its X-Forwarded-For")
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+    p.add_argument("--store", default=None, metavar="STORE",
+                   help="where passages are searched: local (default), qdrant-edge:PATH (one worker only) or "
+                        "qdrant:URL (a Qdrant server or cluster shared by every worker and machine); default $REPORTQA_STORE")
     p.set_defaults(func=run)
 
 
@@ -48,6 +52,14 @@ def run(args) -> int:
         rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
         if args.workers < 1:
             raise ValueError("workers must be at least 1")
+        from qa.index.stores.api import STORE_ENV, parse_store
+
+        spec = parse_store(args.store)
+        if spec.kind == "qdrant-edge" and args.workers > 1:
+            raise ValueError("an in-process Qdrant shard (qdrant-edge) serves one process: use --workers 1, "
+                             "or a Qdrant server (--store qdrant:URL) for several workers")
+        if args.store is not None:
+            os.environ[STORE_ENV] = args.store  # the workers, started after this, open the same store
     except ValueError as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2

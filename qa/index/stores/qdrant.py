@@ -150,7 +150,12 @@ class EdgeBackend:
         link = self.root / CURRENT
         if not link.exists():
             return None
-        return self.q.EdgeShard.load(str(link.resolve() / "shard"))
+        try:
+            return self.q.EdgeShard.load(str(link.resolve() / "shard"))
+        except Exception as exc:  # the engine says only "WouldBlock" when another process has it open
+            raise StoreError(f"the Qdrant shard in {self.root} cannot be opened ({exc}); an in-process shard serves "
+                             "one process at a time: stop the other (e.g. `reportqa serve`), or use a Qdrant "
+                             "server (--store qdrant:URL) for several") from None
 
     def create(self, dimension: int):
         q = self.q
