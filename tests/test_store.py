@@ -23,8 +23,8 @@ from qa.retrieve.retriever import Filters, Retriever, SearchSettings  # noqa: E4
 QUESTIONS = os.path.join(os.path.dirname(__file__), "..", "evals", "questions.jsonl")
 AGREEMENT_GOAL = 0.7  # mean top-10 overlap with the local store over the gold questions
 # The gold set's answers through Qdrant against the local store's, same run: Qdrant fuses by
-# weighted reciprocal rank in the engine where the local store fuses max-normalised scores, so
-# figures may move a little, never far.
+# distribution-based score fusion in the engine where the local store fuses max-normalised scores,
+# so figures may move a little, never far.
 TOLERANCE = {"recall@5": 0.10, "fact coverage": 0.10, "abstention accuracy": 0.15, "false abstention": 0.10}
 STORES = ["local", "qdrant-edge", "qdrant-client"] + (["qdrant-server"] if os.environ.get("QDRANT_URL") else [])
 
@@ -219,7 +219,8 @@ def test_one_query_per_question_with_the_filter_in_every_stage():
     q = HybridQuery(np.ones(4, dtype=np.float32) / 2, {"care": 1.0, "leaver": 0.25},
                     StoreFilter(kinds=("inspection report",), year_from=2020, councils=("E10000025",)))
     r = hybrid_request(q)
-    assert [s["using"] for s in r["prefetch"]] == ["units", "bm25"] and r["fusion"][0] == "rrf"
+    assert [s["using"] for s in r["prefetch"]] == ["units", "bm25"] and r["fusion"][0] == "dbsf"
+    assert hybrid_request(HybridQuery(q.dense, q.terms, fusion="rrf"))["fusion"] == ("rrf", 60, [1.0, 1.0])
     assert ("range", "year", 2020, None) in r["filter"] and ("any", "council", ["E10000025"]) in r["filter"]
     assert hybrid_request(HybridQuery(None, {"care": 1.0}))["single"]["using"] == "bm25"
 
@@ -278,3 +279,24 @@ def test_serve_refuses_an_edge_shard_in_several_workers(capsys):
 
     assert main(["serve", "--workers", "2", "--store", "qdrant-edge:/tmp/nowhere"]) == 2
     assert "one process" in capsys.readouterr().err
+
+
+def test_the_web_tier_searches_the_store_it_is_given(index, tmp_path, monkeypatch):
+    """App servers are stateless over the store: each process opens $REPORTQA_STORE (here
+    qdrant-client's local mode in a folder, as a server URL would be) and answers from it."""
+    from qa.index.stores.qdrant import QdrantStore
+    from web import live
+    from web.app import create_app
+
+    spec = f"qdrant:{tmp_path / 'local-qdrant'}#web"
+    store = QdrantStore(parse_store(spec))
+    rebuild_store(store, index)
+    store.close()
+    monkeypatch.setenv("REPORTQA_STORE", spec)
+    monkeypatch.setattr(live, "_stores", {})
+    app = create_app(index)
+    assert live.store() is not None and live.store().spec == parse_store(spec)
+    response = app.test_client().get("/api/search?q=care+leavers&k=3")
+    assert response.status_code == 200, response.get_json()
+    assert len(response.get_json()["results"]) == 3
+    live.store().close()

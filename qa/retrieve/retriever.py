@@ -366,7 +366,11 @@ class Retriever:
     def _store_search(self, query: str, k: int, filters: Filters, vector: np.ndarray | None,
                       extra: list[str] | None) -> list[Hit]:
         """The k best passages from the store: the question's vector and its stems (the glossary's
-        other names at `expansion_weight`) in one hybrid query, fused in the engine."""
+        other names at `expansion_weight`) in one hybrid query, fused in the engine. The local
+        score fusion (max-normalised scores, weighted) has no engine equivalent: its nearest is
+        distribution-based score fusion (each ranking's scores normalised by mean and 3 sigma, then
+        summed), which agrees with it on 0.90 of the top 10 of the gold questions against 0.83 for
+        reciprocal rank fusion; fusion="rrf" asks for weighted RRF."""
         if filters != Filters():
             filters.check(self.index.reports)
         mode, s = self.settings.mode, self.settings
@@ -384,7 +388,7 @@ class Retriever:
         store_filter = StoreFilter(filters.doc_ids, filters.kinds, filters.year_from, filters.year_to,
                                    tuple(council_key(a) for a in filters.authorities))
         found = self.store.search(HybridQuery(dense, terms, store_filter, limit=k, depth=max(s.candidates, k),
-                                              fusion="dbsf" if s.fusion == "dbsf" else "rrf", rrf_k=s.rrf_k,
+                                              fusion="rrf" if s.fusion == "rrf" else "dbsf", rrf_k=s.rrf_k,
                                               dense_weight=s.dense_weight, sentences=s.sentences))
         hits = []
         unit_passage = np.asarray(self.index.unit_passage)

@@ -89,7 +89,7 @@ class HybridQuery:
     filter: StoreFilter = StoreFilter()
     limit: int = 10
     depth: int = 100  # how deep each ranking is read before fusion
-    fusion: str = "rrf"  # rrf (weighted reciprocal rank) or dbsf (distribution-based score fusion)
+    fusion: str = "dbsf"  # dbsf (distribution-based score fusion: unweighted) or rrf (weighted reciprocal rank)
     rrf_k: int = 60
     dense_weight: float = 0.5
     sentences: bool = False  # also rank passages by their best sentence

@@ -249,6 +249,8 @@ class EdgeBackend:
         shard.flush()
         shard.close()
 
+    release = close  # a shard replaced by a rebuild
+
 
 class ClientBackend:
     """A Qdrant server or cluster through qdrant-client (or the client's local mode, ':memory:' or a
@@ -363,8 +365,11 @@ class ClientBackend:
     def count(self, name: str, conditions: list[tuple]) -> int:
         return int(self.client.count(name, count_filter=self._filter(conditions), exact=True).count)
 
+    def release(self, name) -> None:
+        pass  # a collection replaced by a rebuild is deleted by `publish`
+
     def close(self, name) -> None:
-        pass
+        self.client.close()
 
 
 # ----------------------------------------------------------------------------- the store
@@ -455,6 +460,8 @@ class QdrantStore:
     def close(self) -> None:
         if self.handle is not None:
             self.backend.close(self.handle)
+        elif isinstance(self.backend, ClientBackend):
+            self.backend.client.close()
 
     # a full build -----------------------------------------------------------------------
     def rebuild(self, dimension: int) -> "QdrantStore":
@@ -465,7 +472,7 @@ class QdrantStore:
         self.backend.publish(new.handle)
         if self.handle is not None and self.handle != new.handle:
             try:
-                self.backend.close(self.handle)
+                self.backend.release(self.handle)
             except Exception:
                 pass
         self.handle, self._avgdl = new.handle, new._avgdl
