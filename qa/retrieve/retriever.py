@@ -26,6 +26,7 @@ from qa.index.format import IndexStale
 from qa.index.lexical import tokens
 from qa.index.load import Index
 from qa.index.stores.api import HybridQuery, StoreFilter
+from qa.index.vectors import ef_search
 from qa.retrieve.glossary import expansion
 from qa.retrieve.question_vector import encode_query
 
@@ -389,7 +390,8 @@ class Retriever:
                                    tuple(council_key(a) for a in filters.authorities))
         found = self.store.search(HybridQuery(dense, terms, store_filter, limit=k, depth=max(s.candidates, k),
                                               fusion="rrf" if s.fusion == "rrf" else "dbsf", rrf_k=s.rrf_k,
-                                              dense_weight=s.dense_weight, sentences=s.sentences))
+                                              dense_weight=s.dense_weight, sentences=s.sentences,
+                                              hnsw_ef=ef_search(len(self.index.unit_passage))))
         hits = []
         unit_passage = np.asarray(self.index.unit_passage)
         for h in found:

@@ -93,6 +93,8 @@ class HybridQuery:
     rrf_k: int = 60
     dense_weight: float = 0.5
     sentences: bool = False  # also rank passages by their best sentence
+    hnsw_ef: int | None = None  # the dense graph's candidate list (None: the engine's default)
+    exact: bool = False  # dense ranking by a full scan (for measuring the graph's recall)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from qa.corpus.catalogue import Report
 from qa.corpus.places import council_key
 from qa.index.folders import CURRENT, new_build, publish
 from qa.index.store import make_passage
+from qa.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
 from qa.index.stores.api import HybridQuery, ReportRecord, StoreError, StoreFilter, StoreHit, StoreSpec
 
 K1, B = 1.5, 0.75  # bm25s's defaults, which `reportqa index` builds with
@@ -53,6 +54,10 @@ BATCH = 256
 
 SCHEMA = {
     "dense": ("units", "sentences"),  # multivectors, dot product (unit vectors), MaxSim
+    # the units' graph as the local FAISS HNSW's (M 32, efConstruction 64); sentences get none (m 0):
+    # they are kept for the answer stage and the optional sentence ranking, which scans the
+    # candidates the filter allows, and a graph over 4 times as many vectors would cost 4 times the build
+    "hnsw": {"units": (HNSW_M, HNSW_EF_CONSTRUCTION), "sentences": (0, HNSW_EF_CONSTRUCTION)},
     "sparse": "bm25",  # IDF modifier
     "indexes": {"type": "keyword", "report": "keyword", "council": "keyword", "kind": "keyword", "year": "integer"},
 }
@@ -110,10 +115,11 @@ def hybrid_request(q: HybridQuery) -> dict:
     weights: list[float] = []
     if q.dense is not None:
         vector = [np.asarray(q.dense, dtype=np.float32).ravel().tolist()]
-        prefetch.append({"using": "units", "dense": vector, "limit": q.depth})
+        params = {"hnsw_ef": q.hnsw_ef, "exact": q.exact}
+        prefetch.append({"using": "units", "dense": vector, "limit": q.depth, "params": params})
         weights.append(2 * q.dense_weight)
         if q.sentences:
-            prefetch.append({"using": "sentences", "dense": vector, "limit": q.depth})
+            prefetch.append({"using": "sentences", "dense": vector, "limit": q.depth, "params": params})
             weights.append(2 * q.dense_weight)
     if q.terms:
         indices, values = sparse_terms(q.terms)
@@ -160,9 +166,12 @@ class EdgeBackend:
     def create(self, dimension: int):
         q = self.q
         build = new_build(self.root)
-        dense = q.EdgeVectorParams(size=dimension, distance=q.Distance.Dot,
-                                   multivector_config=q.MultiVectorConfig(q.MultiVectorComparator.MaxSim))
-        config = q.EdgeConfig(vectors={name: dense for name in SCHEMA["dense"]},
+        def dense(name: str):
+            m, ef = SCHEMA["hnsw"][name]
+            return q.EdgeVectorParams(size=dimension, distance=q.Distance.Dot,
+                                      multivector_config=q.MultiVectorConfig(q.MultiVectorComparator.MaxSim),
+                                      hnsw_config=q.HnswIndexConfig(m=m, ef_construct=ef, full_scan_threshold=10_000))
+        config = q.EdgeConfig(vectors={name: dense(name) for name in SCHEMA["dense"]},
                               sparse_vectors={SCHEMA["sparse"]: q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)})
         shard = q.EdgeShard.create(str(build / "shard"), config)
         kinds = {"keyword": q.PayloadSchemaType.Keyword, "integer": q.PayloadSchemaType.Integer}
@@ -218,14 +227,18 @@ class EdgeBackend:
         def nearest(stage: dict):
             return q.Query.Nearest(self._vector(stage.get("sparse") or stage["dense"]), using=stage["using"])
 
+        def params(stage: dict):
+            p = stage.get("params")
+            return q.SearchParams(hnsw_ef=p["hnsw_ef"], exact=p["exact"]) if p else None
+
         if "single" in request:
             req = q.QueryRequest(limit=request["limit"], query=nearest(request["single"]), filter=flt,
-                                 with_payload=["passage"])
+                                 with_payload=["passage"], params=params(request["single"]))
         else:
             kind = request["fusion"]
             fusion = q.Fusion.Rrf(k=kind[1], weights=kind[2]) if kind[0] == "rrf" else q.Fusion.Dbsf()
             req = q.QueryRequest(limit=request["limit"], query=fusion, filter=flt, with_payload=["passage"],
-                                 prefetches=[q.Prefetch(limit=s["limit"], query=nearest(s), filter=flt)
+                                 prefetches=[q.Prefetch(limit=s["limit"], query=nearest(s), filter=flt, params=params(s))
                                              for s in request["prefetch"]])
         return [(str(p.id), float(p.score), p.payload or {}) for p in shard.query(req)]
 
@@ -276,10 +289,13 @@ class ClientBackend:
     def create(self, dimension: int):
         m = self.m
         name = f"{self.alias}-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**6}"
-        dense = m.VectorParams(size=dimension, distance=m.Distance.DOT,
-                               multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM))
+        def dense(n: str):
+            hnsw_m, ef = SCHEMA["hnsw"][n]
+            return m.VectorParams(size=dimension, distance=m.Distance.DOT,
+                                  multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM),
+                                  hnsw_config=m.HnswConfigDiff(m=hnsw_m, ef_construct=ef))
         self.client.create_collection(
-            name, vectors_config={n: dense for n in SCHEMA["dense"]},
+            name, vectors_config={n: dense(n) for n in SCHEMA["dense"]},
             sparse_vectors_config={SCHEMA["sparse"]: m.SparseVectorParams(modifier=m.Modifier.IDF)})
         kinds = {"keyword": m.PayloadSchemaType.KEYWORD, "integer": m.PayloadSchemaType.INTEGER}
         if self.remote:  # the client's local mode has no payload indexes (it filters by scanning)
@@ -336,16 +352,21 @@ class ClientBackend:
         def vector(stage: dict):
             return self._vector(stage.get("sparse") or stage["dense"])
 
+        def params(stage: dict):
+            p = stage.get("params")
+            return m.SearchParams(hnsw_ef=p["hnsw_ef"], exact=p["exact"]) if p else None
+
         if "single" in request:
             s = request["single"]
             res = self.client.query_points(name, query=vector(s), using=s["using"], query_filter=flt,
-                                           limit=request["limit"], with_payload=["passage"])
+                                           limit=request["limit"], with_payload=["passage"], search_params=params(s))
         else:
             kind = request["fusion"]
             fusion = (m.RrfQuery(rrf=m.Rrf(k=kind[1], weights=kind[2])) if kind[0] == "rrf"
                       else m.FusionQuery(fusion=m.Fusion.DBSF))
             res = self.client.query_points(
-                name, prefetch=[m.Prefetch(query=vector(s), using=s["using"], limit=s["limit"], filter=flt)
+                name, prefetch=[m.Prefetch(query=vector(s), using=s["using"], limit=s["limit"], filter=flt,
+                                           params=params(s))
                                 for s in request["prefetch"]],
                 query=fusion, query_filter=flt, limit=request["limit"], with_payload=["passage"])
         return [(str(p.id), float(p.score), p.payload or {}) for p in res.points]
