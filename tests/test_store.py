@@ -300,3 +300,24 @@ def test_the_web_tier_searches_the_store_it_is_given(index, tmp_path, monkeypatc
     assert response.status_code == 200, response.get_json()
     assert len(response.get_json()["results"]) == 3
     live.store().close()
+
+
+def test_partitions_write_one_store_without_touching_each_other(index, tmp_path):
+    """n machines each syncing their own partition (--shard i/n) of one collection: together they
+    write every report, and none deletes another's reports as 'gone'."""
+    from qa.index.stores.sync import parse_shard, partition
+
+    store = QdrantStore(StoreSpec("qdrant", ":memory:", "parts"))
+    n = 3
+    written = []
+    for i in range(n):
+        mine = sync_store(store, index, shard=(i, n))["upserted"]
+        assert all(partition(d, n) == i for d in mine)
+        written += mine
+    assert sorted(written) == sorted(index.reports) and set(store.reports()) == set(index.reports)
+    assert all(sync_store(store, index, shard=(i, n)) == {"upserted": [], "deleted": []} for i in range(n))
+    assert store.count() == len(index.passages)
+    assert parse_shard("2/8") == (2, 8)
+    with pytest.raises(ValueError):
+        parse_shard("8/8")
+    store.close()

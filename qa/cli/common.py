@@ -108,6 +108,12 @@ def add_store_option(p: argparse.ArgumentParser) -> None:
                         f"(a Qdrant server or cluster), either ending #COLLECTION to name it (default ${STORE_ENV})")
 
 
+def add_shard_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="with a Qdrant store: write only the reports of partition I of N (a stable hash of each "
+                        "report id), so N machines build one shared store at once, each embedding its own part")
+
+
 def add_base_url_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", default=None, metavar="URL",
                    help=f"print links as absolute addresses under this one, where the web app is served, e.g. "

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from qa.cli.common import UserError, add_device_option, add_index_option, add_store_option, store_spec
+from qa.cli.common import UserError, add_device_option, add_index_option, add_shard_option, add_store_option, store_spec
 from qa.index.build import build_index
 from qa.index.format import BuildSettings, IndexProblem
 from qa.index.load import load_index
@@ -25,11 +25,14 @@ def register(sub, parents) -> None:
     p.add_argument("--allow-shrink", action="store_true",
                    help="index reports even if they lost most of their text since the last build")
     add_store_option(p)
+    add_shard_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     spec = store_spec(args)
+    if getattr(args, "shard", None) and spec.local:
+        raise UserError("--shard writes a part of a Qdrant store: give --store qdrant:URL too")
     if args.if_missing:
         try:
             index = load_index(args.index, args.corpus)
@@ -49,8 +52,8 @@ def run(args) -> int:
         f"({m['units']} embedding units, {m['sentences']} sentences, {m['dimension']}-d, {m['index_type']}) "
         f"in {time.time() - started:.1f} s -> {build}"
     )
-    if not spec.local:
-        update_store(args, load_index(args.index, args.corpus, check_stale=False), full=True)
+    if not spec.local:  # a full rebuild, published whole; with --shard, only this machine's part, in place
+        update_store(args, load_index(args.index, args.corpus, check_stale=False), full=not getattr(args, "shard", None))
     return 0
 
 
@@ -59,10 +62,16 @@ def update_store(args, index, full: bool = False) -> None:
     collection, published by link or alias swap (`full`), or only the reports that changed."""
     from qa.index.stores.api import StoreError
     from qa.index.stores.qdrant import QdrantStore
-    from qa.index.stores.sync import rebuild_store, sync_store
+    from qa.index.stores.sync import parse_shard, rebuild_store, sync_store
 
     spec = store_spec(args)
     started = time.time()
+    try:
+        shard = parse_shard(args.shard) if getattr(args, "shard", None) else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if shard and spec.local:
+        raise UserError("--shard writes a part of a Qdrant store: give --store qdrant:URL too")
     try:
         store = QdrantStore(spec)
         if full:
@@ -70,7 +79,7 @@ def update_store(args, index, full: bool = False) -> None:
             print(f"Store {spec}: {done['passages']} passages of {done['reports']} reports written to a new "
                   f"collection and published in {time.time() - started:.1f} s")
         else:
-            done = sync_store(store, index)
+            done = sync_store(store, index, shard=shard)
             if done.get("rebuilt"):
                 print(f"Store {spec}: built, {done['passages']} passages of {done['reports']} reports")
             else:

@@ -12,6 +12,7 @@ What it does not do: embed (the local build did), or search.
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import numpy as np
@@ -78,13 +79,36 @@ def rebuild_store(store: QdrantStore, index, log=lambda m: None) -> dict:
     return {"reports": len(index.report_rows), "passages": len(index.passages), "seconds": time.perf_counter() - started}
 
 
-def sync_store(store: QdrantStore, index, log=lambda m: None) -> dict:
+def partition(doc_id: str, parts: int) -> int:
+    """The partition of a report among `parts` (a stable hash of its id: every machine agrees)."""
+    return int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=8).digest(), "little") % parts
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/n' (0 <= i < n) as (i, n)."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must be i/n, such as 0/8, not {text!r}") from None
+    if not 0 <= i < n:
+        raise ValueError(f"--shard {text}: i must be from 0 to n-1")
+    return i, n
+
+
+def sync_store(store: QdrantStore, index, log=lambda m: None, shard: tuple[int, int] | None = None) -> dict:
     """Upsert the reports that are new or changed since the store was written, delete the ones the
-    index no longer has; a store with nothing yet is rebuilt."""
+    index no longer has; a store with nothing yet is rebuilt. With `shard` (i, n), only the reports
+    of partition i are looked at, written or deleted, so n machines, each embedding its own part of
+    the collection, write one shared store at once without touching each other's reports."""
+    mine = (lambda d: True) if shard is None else (lambda d: partition(d, shard[1]) == shard[0])
     if not store.exists:
-        return rebuild_store(store, index, log) | {"rebuilt": True}
-    held = {doc_id: r.digest for doc_id, r in store.reports().items()}
-    changed = [d for d in index.report_rows if held.get(d) != _digest(index, d) or not _digest(index, d)]
+        if shard is None:
+            return rebuild_store(store, index, log) | {"rebuilt": True}
+        new = store.rebuild(int(index.manifest["dimension"]))  # an empty store, its BM25 length from this part
+        new.set_stats(average_length(index), int(index.manifest["dimension"]))
+        store.publish_rebuild(new)
+    held = {doc_id: r.digest for doc_id, r in store.reports().items() if mine(doc_id)}
+    changed = [d for d in index.report_rows if mine(d) and (held.get(d) != _digest(index, d) or not _digest(index, d))]
     gone = [d for d in held if d not in index.report_rows]
     for doc_id in gone:
         store.delete_report(doc_id)
