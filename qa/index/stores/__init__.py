@@ -2,9 +2,9 @@
 
 `api`: the store interface every store keeps (upsert a report, delete a report, hybrid search with
 filters, get passages), the filter and query records, and `--store` / $REPORTQA_STORE parsing.
-`qdrant`: the Qdrant store, one schema and one query builder for both Qdrant paths, over two thin
-backends: `qdrant-edge:PATH` (Qdrant's engine in process, `qdrant-edge-py`) and `qdrant:URL` (a
-server or cluster, `qdrant-client`). `sync`: bringing a store level with a published local build
+`qdrant`: the Qdrant store; `schema`: its one schema and one query builder for both Qdrant
+paths; `backends`: the two thin backends, `qdrant-edge:PATH` (Qdrant's engine in process,
+`qdrant-edge-py`) and `qdrant:URL` (a server or cluster, `qdrant-client`). `sync`: bringing a store level with a published local build
 (a full rebuild published by alias swap, or only the reports that changed).
 
 The local store (FAISS + bm25s files in the build folder, `qa.index.load`) stays the default and
