@@ -331,3 +331,12 @@ def test_partitions_write_one_store_without_touching_each_other(index, tmp_path)
     with pytest.raises(ValueError):
         parse_shard("8/8")
     store.close()
+
+
+def test_a_server_store_is_read_not_written_by_a_search(index_dir, capsys):
+    """A server's collection is shared (partitions written by several machines): `search` never
+    syncs it from this machine's index; one with no build says so, with the fix."""
+    from qa.cli import main
+
+    assert main(["search", "care", "--index", str(index_dir), "--store", "qdrant::memory:#empty"]) == 2
+    assert "holds no build yet: run `reportqa index --store qdrant::memory:#empty`" in capsys.readouterr().err

@@ -53,8 +53,10 @@ def store_spec(args):
 
 
 def opened_store(args, index):
-    """The Qdrant store to search, brought level with the loaded index first when its reports
-    differ (as a stale local index is rebuilt); None for the local store."""
+    """The Qdrant store to search; None for the local store. An in-process shard (this machine's
+    own) is brought level with the loaded index first when its reports differ, as a stale local
+    index is rebuilt. A server's collection is only read: it is shared (machines writing their own
+    partitions with --shard), and `reportqa index`/`add`/`remove` write it."""
     spec = store_spec(args)
     if spec.local:
         return None
@@ -63,6 +65,9 @@ def opened_store(args, index):
 
     try:
         store = QdrantStore(spec)
+        if spec.kind != "qdrant-edge":
+            store.avgdl  # noqa: B018  (a store with no build says so now, with its fix)
+            return store
         held = {d: r.digest for d, r in store.reports().items()} if store.exists else {}
     except StoreError as exc:
         raise UserError(str(exc)) from None
