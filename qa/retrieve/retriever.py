@@ -401,8 +401,8 @@ class Retriever:
             if report is None:  # in the store, not (yet) in the local build: skipped, as a stale hit
                 continue
             best = 0.0
-            if dense is not None and row is not None:  # the passage's best unit, as the answer stage reads it
-                lo, hi = np.searchsorted(unit_passage, [row, row + 1])
+            lo, hi = np.searchsorted(unit_passage, [row, row + 1]) if row is not None else (0, 0)
+            if dense is not None and hi > lo:  # the passage's best unit, as the answer stage reads it
                 best = float(np.max(np.asarray(self.index.unit_vectors[lo:hi]) @ np.asarray(dense, dtype=np.float32)))
             hits.append(Hit(passage, report, h.score, None, None, best))
         return hits
