@@ -10,6 +10,7 @@ What it does not do: build the app (`web.app`) or answer (`qa`).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def register(sub, parents) -> None:
     p.add_argument("--trusted-proxy", default=None, metavar="ADDRESS",
                    help="the reverse proxy's address: take client addresses (for rate limits) from its X-Forwarded-For")
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+    p.add_argument("--store", default=None, metavar="STORE",
+                   help="where passages are searched: local (default), qdrant-edge:PATH (one worker only) or "
+                        "qdrant:URL (a Qdrant server or cluster shared by every worker and machine); default $REPORTQA_STORE")
     p.set_defaults(func=run)
 
 
@@ -43,6 +47,7 @@ def run(args) -> int:
     # the web tier is imported here, when serving, so that every other command starts without Flask
     from web.app import create_app
     from web.limits import SharedCounters, parse_rate, rate_from_env
+    from qa.index.stores.api import STORE_ENV, parse_store
     from web.server import Application
 
     try:
@@ -50,6 +55,12 @@ def run(args) -> int:
                                  channel_timeout=args.channel_timeout, trusted_proxy=args.trusted_proxy,
                                  workers=args.workers)
         rate = rate_from_env() if args.rate_limit is None else parse_rate(args.rate_limit)
+        spec = parse_store(args.store)
+        if spec.kind == "qdrant-edge" and args.workers > 1:
+            raise ValueError("an in-process Qdrant shard (qdrant-edge) serves one process: use --workers 1, "
+                             "or a Qdrant server (--store qdrant:URL) for several workers")
+        if args.store is not None:
+            os.environ[STORE_ENV] = args.store  # the workers, started after this, open the same store
     except ValueError as exc:
         print(f"reportqa: error: {exc}", file=sys.stderr)
         return 2

@@ -33,6 +33,25 @@ from web.models import models
 log = logging.getLogger("reportqa.web")
 
 
+_stores: dict = {}
+
+
+def store():
+    """The Qdrant store this process searches ($REPORTQA_STORE, which `serve --store` sets for its
+    workers), opened once per process and shared by every snapshot; None for the local files.
+    The server only reads it: `reportqa index`, `add` and `remove` write it."""
+    from qa.index.stores.api import parse_store
+
+    spec = parse_store(None)
+    if spec.local:
+        return None
+    if spec not in _stores:
+        from qa.index.stores.qdrant import QdrantStore
+
+        _stores[spec] = QdrantStore(spec)
+    return _stores[spec]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     index: Index
@@ -45,7 +64,7 @@ class Snapshot:
 
     @classmethod
     def of(cls, index: Index) -> "Snapshot":
-        retriever = Retriever(index)
+        retriever = Retriever(index, store=store())
         reports = sorted(index.reports.values(), key=lambda r: r.date, reverse=True)
         counts = {r.id: 0 for r in reports}
         for p in index.passages:

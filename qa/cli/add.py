@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qa.cli.common import add_device_option, add_index_option
+from qa.cli.common import add_device_option, add_index_option, add_shard_option, add_store_option
 from qa.cli.index import reindex
 from qa.cli.terminal import say
 from qa.corpus.add import Overrides, add_paths, remove_report
@@ -25,6 +25,8 @@ def register(sub, parents) -> None:
     p.add_argument("--no-index", action="store_true", help="do not update the index now")
     add_index_option(p)
     add_device_option(p)
+    add_store_option(p)
+    add_shard_option(p)
     p.set_defaults(func=run_add)
 
     p = sub.add_parser("remove", parents=parents, help="take a report out of the corpus and the index")
@@ -32,6 +34,8 @@ def register(sub, parents) -> None:
     p.add_argument("--keep-file", action="store_true", help="leave the report's file in the corpus folder")
     p.add_argument("--no-index", action="store_true", help="do not update the index now")
     add_index_option(p)
+    add_store_option(p)
+    add_shard_option(p)
     p.set_defaults(func=run_remove)
 
 

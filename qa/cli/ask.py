@@ -7,9 +7,11 @@ from qa.cli.common import (
     add_base_url_option,
     add_filter_options,
     add_index_option,
+    add_store_option,
     base_url,
     filters,
     loaded_index,
+    opened_store,
     print_json,
 )
 from qa.cli.terminal import say
@@ -26,13 +28,19 @@ def register(sub, parents) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (the same fields as POST /api/ask)")
     add_base_url_option(p)
     add_index_option(p)
+    add_store_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     base = base_url(args)
     index = loaded_index(args)
-    answer = Answerer(Retriever(index)).answer(args.question, history=args.history or (), filters=filters(args))
+    store = opened_store(args, index)
+    try:
+        answer = Answerer(Retriever(index, store=store)).answer(args.question, history=args.history or (), filters=filters(args))
+    finally:
+        if store is not None:
+            store.close()
     labels = reader_labels(index, [c.hit for c in answer.citations] + list(answer.passages))
     if args.json:
         print_json(dump(answer_out(answer, labels, base)))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from qa.corpus.catalogue import KINDS, Report, load_catalogue
 from qa.index.load import ensure_index
+from qa.index.stores.api import STORE_ENV, StoreError, parse_store
 from qa.output.links import base_url_problem
 
 BASE_URL_ENV = "REPORTQA_BASE_URL"
@@ -39,7 +40,41 @@ def chosen_reports(args) -> list[Report]:
 
 
 def loaded_index(args):
+    store_spec(args)  # a malformed --store is reported before any index is read
     return ensure_index(args.index, args.corpus, build_missing=getattr(args, "build_missing", False))
+
+
+def store_spec(args):
+    """The store chosen by --store or $REPORTQA_STORE (local by default)."""
+    try:
+        return parse_store(getattr(args, "store", None))
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
+def opened_store(args, index):
+    """The Qdrant store to search; None for the local store. An in-process shard (this machine's
+    own) is brought level with the loaded index first when its reports differ, as a stale local
+    index is rebuilt. A server's collection is only read: it is shared (machines writing their own
+    partitions with --shard), and `reportqa index`/`add`/`remove` write it."""
+    spec = store_spec(args)
+    if spec.local:
+        return None
+    from qa.index.stores.qdrant import QdrantStore
+    from qa.index.stores.sync import sync_store
+
+    try:
+        store = QdrantStore(spec)
+        if spec.kind != "qdrant-edge":
+            store.avgdl  # noqa: B018  (a store with no build says so now, with its fix)
+            return store
+        held = {d: r.digest for d, r in store.reports().items()} if store.exists else {}
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    if held != index.manifest.get("report_sha256", {}):
+        print(f"reportqa: the store {spec} is not level with the index; updating it ...", file=sys.stderr)
+        sync_store(store, index)
+    return store
 
 
 def filters(args) -> dict:
@@ -69,6 +104,19 @@ def print_json(data: object) -> None:
 
 def add_index_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, default=None, help="index folder (default: ./index or $REPORTQA_INDEX)")
+
+
+def add_store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", default=None, metavar="STORE",
+                   help="where passages are searched: local (default: the index folder's FAISS + BM25 files), "
+                        "qdrant-edge:PATH (Qdrant's engine in this process, a shard folder) or qdrant:URL "
+                        f"(a Qdrant server or cluster), either ending #COLLECTION to name it (default ${STORE_ENV})")
+
+
+def add_shard_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="with a Qdrant store: write only the reports of partition I of N (a stable hash of each "
+                        "report id), so N machines build one shared store at once, each embedding its own part")
 
 
 def add_base_url_option(p: argparse.ArgumentParser) -> None:

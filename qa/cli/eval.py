@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qa.cli.common import UserError, add_index_option, loaded_index
+from qa.cli.common import UserError, add_index_option, add_store_option, loaded_index, opened_store
 from qa.evals.harness import format_side_by_side, gold_index, run_eval, write_outputs
 
 
@@ -18,6 +18,7 @@ def register(sub, parents) -> None:
     p.add_argument("--json", action="store_true", help="print all figures as JSON")
     p.add_argument("--out", type=Path, default=None, help="write results.md, results.png and results.json here")
     add_index_option(p)
+    add_store_option(p)
     p.set_defaults(func=run)
 
 
@@ -29,7 +30,12 @@ def run(args) -> int:
     # by default, score on the reports the gold set was written over (the corpus.txt beside the question file)
     index = gold_index(scratch.name, args.corpus, questions) if args.index is None else loaded_index(args)
     try:
-        result = run_eval(questions, index, progress=lambda m: print(f"reportqa: {m}", file=sys.stderr))
+        store = opened_store(args, index)  # None: the local files only
+        try:
+            result = run_eval(questions, index, progress=lambda m: print(f"reportqa: {m}", file=sys.stderr), store=store)
+        finally:
+            if store is not None:
+                store.close()
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.json:

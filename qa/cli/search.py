@@ -8,9 +8,11 @@ from qa.cli.common import (
     add_base_url_option,
     add_filter_options,
     add_index_option,
+    add_store_option,
     base_url,
     filters,
     loaded_index,
+    opened_store,
     print_json,
 )
 from qa.cli.terminal import safe, say, style, width
@@ -27,13 +29,19 @@ def register(sub, parents) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     add_base_url_option(p)
     add_index_option(p)
+    add_store_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     base = base_url(args)
     index = loaded_index(args)
-    hits = Retriever(index, SearchSettings(mode=args.mode)).search(args.query, k=args.k, filters=filters(args))
+    store = opened_store(args, index)
+    try:
+        hits = Retriever(index, SearchSettings(mode=args.mode), store=store).search(args.query, k=args.k, filters=filters(args))
+    finally:
+        if store is not None:
+            store.close()  # an in-process shard is free for the next command at once
     labels = reader_labels(index, hits)
     if args.json:
         print_json(dump(search_out(args.query, hits, labels, base)))
@@ -44,7 +52,8 @@ def run(args) -> int:
     for n, hit in enumerate(hits, 1):
         h = hit_out(hit, labels, base)
         ranks = ", ".join(f"{name} #{rank}" for name, rank in (("dense", h.dense_rank), ("bm25", h.bm25_rank)) if rank)
-        print(style(f"{n}. {h.citation}", "1") + safe(f"  ({h.kind}, {h.date}; {ranks})"))
+        ranks = ranks or (f"{store.spec.kind}, fused in the engine" if store is not None else "")
+        print(style(f"{n}. {h.citation}", "1") + safe(f"  ({h.kind}, {h.date}" + (f"; {ranks})" if ranks else ")")))
         if h.section:
             say(f"   {h.section}")
         print(textwrap.fill(safe(h.text.replace("\n", " ")), columns, initial_indent="   ", subsequent_indent="   "))

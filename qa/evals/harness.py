@@ -101,9 +101,12 @@ def summarise(results: list[QuestionResult]) -> dict[str, float]:
     return out
 
 
-def run_config(index: Index, config: Config, questions: list[Question], gold_ids: dict[str, list[str]]) -> list[QuestionResult]:
+def run_config(index: Index, config: Config, questions: list[Question], gold_ids: dict[str, list[str]],
+               store=None) -> list[QuestionResult]:
+    """Answer every question with one configuration; `store`: a Qdrant store searched instead of
+    the index's own files (qa.index.stores)."""
     clear_query_cache()  # each configuration pays for its own query embeddings in its latency
-    retriever = Retriever(index, config.search)
+    retriever = Retriever(index, config.search, store=store)
     answerer = Answerer(retriever)
     by_id = {p.id: p for p in index.passages}
     results = []
@@ -189,8 +192,10 @@ def gold_index(scratch: Path | str, corpus_dir: Path | str | None = None, questi
 
 
 def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain_index: Index | None = None,
-             progress=lambda message: None) -> dict:
-    """Run every configuration; returns {"configs": {name: {...}}, "questions": n, ...} as plain data."""
+             progress=lambda message: None, store=None) -> dict:
+    """Run every configuration; returns {"configs": {name: {...}}, "questions": n, ...} as plain data.
+    With `store` (a Qdrant store holding `index`), the product's configuration is also run over it,
+    beside the same configuration over the local files."""
     questions = load_questions(questions_file)
     gold = resolve_gold(questions, index.passages)
     if gold.problems:
@@ -201,9 +206,12 @@ def run_eval(questions_file: Path | str, index: Index, *, configs=CONFIGS, plain
             progress("building an index without passage context for the comparison ...")
             build_index(index.manifest["corpus_dir"], Path(tmp), BuildSettings(context=False), progress=False)
             plain_index = load_index(Path(tmp), check_stale=False)
-        for config in configs:
+        runs = [(c, None) for c in configs]
+        if store is not None:
+            runs.append((Config(f"{PRODUCT} ({store.spec.kind})", CONFIGS[-1].search, context=True), store))
+        for config, searched in runs:
             progress(f"running {config.name} ...")
-            results = run_config(index if config.context else plain_index, config, questions, gold.ids)
+            results = run_config(index if config.context else plain_index, config, questions, gold.ids, store=searched)
             types = sorted({r.question.type for r in results})
             reports = sorted({d for r in results for d in r.reports})
             out["configs"][config.name] = {
