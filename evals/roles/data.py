@@ -53,9 +53,8 @@ def archive() -> dict[str, dict]:
     return reports
 
 
-def labelled(split: str) -> list[dict]:
-    """The split's sentences, each with kind, council_paper, recurring, code, vector, previous_vector."""
-    items = [json.loads(line) for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+def stock_keys() -> np.ndarray:
+    """The keys of the sentences that recur across the archive's inspection reports (the build's rule)."""
     reports = archive()
     inspections = [f for f in reports if not f.startswith("corpus/")]
     keys, owner = [], []
@@ -64,13 +63,20 @@ def labelled(split: str) -> list[dict]:
             keys.append(k)
             owner.append(n)
     keys_a = np.array(keys, dtype=np.int64)
-    counted = dict(zip(keys_a.tolist(), recurring(keys_a, np.array(owner), len(inspections)).tolist()))
+    return np.unique(keys_a[recurring(keys_a, np.array(owner), len(inspections))])
+
+
+def labelled(split: str) -> list[dict]:
+    """The split's sentences, each with kind, council_paper, recurring, code, vector, previous_vector."""
+    items = [json.loads(line) for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    reports = archive()
+    stock = set(stock_keys().tolist())
     for it in items:
         report = reports.get(it["file"], {"kind": "inspection report", "rows": []})
         kinds = [k for label, _, k, text in report["rows"] if text == it["sentence"] and label == it["passage"]]
         it["kind"] = kinds[0] if kinds else "paragraph"
         it["council_paper"] = report["kind"] == "council paper"
-        it["recurring"] = counted.get(sentence_key(it["sentence"]), False)
+        it["recurring"] = sentence_key(it["sentence"]) in stock
         it["code"] = structure(it["sentence"], it["kind"], it["council_paper"], it["section"])
     texts = sorted({t for it in items for t in (it["sentence"], it["previous"]) if t})
     vectors = dict(zip(texts, encode(texts, encoder=BUILD_ENCODER, device="cpu", progress=False)))

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import labelled, matrix  # noqa: E402
+from data import labelled, matrix, stock_keys  # noqa: E402
 
 from qa.index.roles import MODEL_PATH, ROLES, RoleModel  # noqa: E402
 
@@ -55,6 +55,7 @@ def main() -> None:
         cross_validate(items)
         return
     model = fit(matrix(items), np.array([it["role"] for it in items]))
+    model = RoleModel(model.weights, model.bias, stock_keys())
     model.save(MODEL_PATH)
     print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size} bytes) from {len(items)} dev sentences")
 

@@ -11,7 +11,9 @@ a judgement-table line). The decision is a small model trained on hand-labelled 
   action row ...), whether the report is a council paper, list marker, colon, length, and whether
   its section is an older report's list of recommendations or areas for improvement,
 - whether the same normalised sentence recurs in many reports of the collection (`recurring`):
-  stock text is found by counting, so a new publisher's stock text is found too.
+  stock text is found by counting, so a new publisher's stock text is found too; the sentences
+  that recur across the Ofsted archive the model was trained on are kept with its weights (their
+  keys: `stock_keys`), so that a collection of a few reports knows them too (`recurring_in`).
 
 The model is one multinomial logistic regression over all seven roles (a second stage over
 strength/concern/finding alone gained nothing in cross-validation on dev: evals/roles/README.md).
@@ -26,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,10 +53,10 @@ _LIST_HEADING = re.compile(r"^(areas? for (further )?(development|improvement)|r
 
 
 def normalise(sentence: str) -> str:
-    """The form two copies of a stock sentence share: no list marker, lower case, digits as 0,
-    punctuation and spacing folded ('Inspection dates: 27 to 31 January 2025' ~ '... 3 to 7 May 2019')."""
+    """The form two copies of a stock sentence share: no list marker, lower case, punctuation and
+    spacing folded. Digits are kept: a field's value (a date, a grade's number) is not stock text."""
     text = _MARKER.sub("", sentence.strip()).lower()
-    return re.sub(r"\d+", "0", re.sub(r"[^\w]+", " ", text)).strip()
+    return re.sub(r"[^\w]+", " ", text).strip()
 
 
 def sentence_key(sentence: str) -> int:
@@ -86,6 +88,13 @@ def recurring(keys: np.ndarray, report_of: np.ndarray, reports: int) -> np.ndarr
     return counts[np.searchsorted(distinct, keys)] >= recurring_threshold(reports)
 
 
+def recurring_in(keys: np.ndarray, report_of: np.ndarray, reports: int, model: RoleModel | None = None) -> np.ndarray:
+    """Recurring in this collection (`recurring`), or in the archive the model was trained on: a
+    collection of a few reports cannot show Ofsted's stock text by counting, the archive can."""
+    model = model or default_model()
+    return recurring(keys, report_of, reports) | np.isin(np.asarray(keys, dtype=np.int64), model.stock_keys)
+
+
 def previous_rows(passage_of: np.ndarray) -> np.ndarray:
     """For each sentence, the row of the sentence before it in the same passage, or -1."""
     passage_of = np.asarray(passage_of)
@@ -114,9 +123,11 @@ class RoleModel:
 
     weights: np.ndarray  # (features, len(ROLES))
     bias: np.ndarray
+    stock_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sorted keys of the sentences recurring in the training archive
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
+                            stock_keys=np.unique(np.asarray(self.stock_keys, dtype=np.int64)),
                             roles=np.array(ROLES), kinds=np.array(KINDS))
 
     @classmethod
@@ -124,7 +135,7 @@ class RoleModel:
         with np.load(path) as data:
             if tuple(data["roles"]) != ROLES or tuple(data["kinds"]) != KINDS:
                 raise ValueError(f"{path} was trained for other roles or passage kinds: run evals/roles/train.py")
-            return cls(data["weights"], data["bias"])
+            return cls(data["weights"], data["bias"], data["stock_keys"])
 
     def decide(self, x: np.ndarray) -> np.ndarray:
         return np.argmax(x @ self.weights + self.bias, axis=1).astype(np.uint8)
@@ -150,4 +161,31 @@ def roles_of(vectors: np.ndarray, passage_of: np.ndarray, codes: np.ndarray, rec
         has = prev[lo:hi] >= 0
         p[has] = np.asarray(vectors[prev[lo:hi][has]], dtype=np.float32)  # rows are sorted: a mapped read stays cheap
         out[lo:hi] = model.decide(features(v, p, codes[lo:hi], recurring_flags[lo:hi]))
+    return out
+
+
+def decide_passages(passages: list, council_paper: dict[str, bool], model: RoleModel | None = None,
+                    encoder: str | None = None) -> list[list[tuple[int, int, str]]]:
+    """Each passage's sentences as (start, end, role), decided as a build decides them, for passages
+    no build holds (`reportqa chunks` without an index of them): the sentences are embedded here, and
+    recurrence is counted over these passages' reports (and the training archive's stock text)."""
+    from qa.chunk.sentences import split_sentences
+    from qa.index.encoder.encode import encode
+    from qa.index.encoder.model import BUILD_ENCODER
+
+    spans = [(row, s.start, s.end) for row, p in enumerate(passages) for s in split_sentences(p.text)]
+    texts = [passages[row].text[a:b] for row, a, b in spans]
+    distinct = {t: k for k, t in enumerate(dict.fromkeys(texts))}
+    vectors = encode(list(distinct), encoder=encoder or BUILD_ENCODER, device="cpu", progress=False)
+    vectors = vectors[[distinct[t] for t in texts]] if texts else vectors
+    reports = {doc: n for n, doc in enumerate(dict.fromkeys(p.doc_id for p in passages))}
+    keys = np.array([sentence_key(t) for t in texts], dtype=np.int64)
+    codes = np.array([structure(t, passages[row].kind, council_paper.get(passages[row].doc_id, False),
+                                passages[row].section) for t, (row, _, _) in zip(texts, spans)], dtype=np.int64)
+    report_of = np.array([reports[passages[row].doc_id] for row, _, _ in spans], dtype=np.int64)
+    roles = roles_of(vectors, np.array([row for row, _, _ in spans], dtype=np.int64), codes,
+                     recurring_in(keys, report_of, len(reports), model), model) if spans else []
+    out: list[list[tuple[int, int, str]]] = [[] for _ in passages]
+    for (row, a, b), role in zip(spans, roles):
+        out[row].append((a, b, ROLES[int(role)]))
     return out
