@@ -4,7 +4,8 @@ Owns: the on-disk format and settings (`format`), what is embedded (`units`), th
 (`vectors`), the encoder (`encoder/`: the packaged model, its ONNX export, texts to vectors), BM25
 (`lexical`: the one tokenizer; `bm25/`: write and read), the passage store (`store`), what the
 index knows of the collection's words (`vocabulary`), build folders and publishing (`folders`),
-the build itself (`build`), refusing a shrunk report (`shrink`) and loading (`load`).
+each sentence's role, decided once at build by a small trained model (`roles`), the build itself
+(`build`), refusing a shrunk report (`shrink`) and loading (`load`).
 
 Does not: rank or fuse results for a question (`qa.retrieve`) or answer (`qa.answer`).
 """
