@@ -134,3 +134,20 @@ def test_praise_under_a_wrapped_improvement_heading_is_a_strength():
     [passage] = [p for p in passages if praise in p.text]
     roles = {p.text[a:b]: role for p, found in zip([passage], R.decide_passages([passage], {})) for a, b, role in found}
     assert roles[praise] == "strength"
+
+
+def test_an_incremental_build_reuses_the_keys_and_decides_the_same_roles(tmp_path, index_dir, seed_corpus, index):
+    """Nothing changed: every report's sentence keys are taken from the published build, and the
+    roles, decided again over the whole, come out the same."""
+    import shutil
+
+    from qa.index.build import build_index
+    from qa.index.load import load_index
+
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy, symlinks=True)
+    build_index(seed_corpus, copy, progress=False)
+    again = load_index(copy, seed_corpus)
+    assert again.manifest["embedded_reports"] == 0
+    assert np.array_equal(np.load(again.path / "sentence_keys.npy"), np.load(index.path / "sentence_keys.npy"))
+    assert np.array_equal(again.sentence_roles, index.sentence_roles)
