@@ -78,4 +78,5 @@ def synthetic_index(source, passages: int, *, seed: int = 0, index_type: str = "
         "index_type": index_type, "synthetic": f"{copies} copies of {source.path}",
     }
     return Index(source.path, manifest, reports, rows, vectors, unit_passage.astype(np.int32), unit_vectors,
-                 sentence_vectors, spans.astype(np.int32), bm25)
+                 sentence_vectors, spans.astype(np.int32), bm25,
+                 sentence_roles=np.tile(np.asarray(source.sentence_roles), copies))

@@ -24,9 +24,17 @@ def test_chunks_json_lists_every_passage_with_its_fields():
     assert list(per_report.values())[:5] == [65, 7, 14, 23, 24]  # the five seeds, then the Oxfordshire PDFs
     assert per_report["oxfordshire-ilacs-2018"] >= 34 + 8 and per_report["oxfordshire-sif-2014"] >= 131
     assert set(data[0]) == {"id", "doc_id", "label", "section", "text", "source", "start", "end", "tokens", "position",
-                            "kind"}
+                            "kind", "sentences"}
     p41 = next(p for p in data if p["id"] == "ofsted-ilacs-2024#41")
     assert p41["text"].endswith("Care leavers in Oxfordshire are exempt from council tax.")
+    # each sentence's role, by its offsets into the passage text (issue #18)
+    p33 = next(p for p in data if p["id"] == "ofsted-ilacs-2024#33")
+    roles = {p33["text"][s["start"]:s["end"]]: s["role"] for s in p33["sentences"]}
+    assert roles["However, this is too late and weakens the effectiveness of transition planning."] == "concern"
+    assert all(s["role"] in {"strength", "concern", "improvement", "finding", "procedure", "boilerplate", "label"}
+               for p in data for s in p["sentences"])
+    s1 = next(p for p in data if p["id"] == "ofsted-ilacs-2024#s1")
+    assert [s["role"] for s in s1["sentences"]] == ["label", "label"]  # inspection dates, lead inspector
 
 
 def test_chunks_of_one_report_reads_well_in_a_terminal():
@@ -36,6 +44,7 @@ def test_chunks_of_one_report_reads_well_in_a_terminal():
     assert out.startswith("Inspection of Oxfordshire local authority children's services\nOfsted ILACS 2024")
     assert "\nThe experiences and progress of care leavers: good\n" in out
     assert "\n   33  PAs start direct work with care leavers around their 18th birthdays." in out
+    assert "weakens the effectiveness of transition planning. [concern]" in " ".join(out.split())  # roles shown
     assert max(len(line) for line in out.splitlines()) <= 110
     assert "occ-scrutiny" not in out
 

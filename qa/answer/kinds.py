@@ -7,8 +7,8 @@ What it does, by the `Query`'s intent:
   report as judgement, strengths, concerns;
 - definition: the glossary's plain-English definition first (uncited: it is the app's glossary,
   not a report), then the report sentences that use the term;
-- improvements: what a named report asks to improve (its improvement points or the paragraphs
-  under its improvement heading), in the report's order;
+- improvements: what a named report asks to improve (its sentences the build gave the role
+  improvement), in the report's order;
 - summary: a named report's own summary (or, without one, the most central sentence of each of
   its sections) and its "What needs to improve?" points, led by its judgements;
 - change: one group per year with evidence, oldest first, each led by that inspection's judgement
@@ -27,16 +27,19 @@ from qa.answer.model import AnswerSettings, Picked
 from qa.answer.query import Query
 from qa.answer.ratings import table_line
 from qa.answer.select import (
+    CONCERN_ROLES,
     GRADE_LINE,
-    IMPROVEMENT_SECTION,
+    NEVER_POINT,
     ROW_KINDS,
     is_point,
-    procedural,
     with_context,
 )
 from qa.corpus.catalogue import Report
 from qa.index.lexical import stems
 from qa.retrieve.retriever import Hit
+
+
+FINDINGS = frozenset({"strength", "concern", "improvement", "finding"})  # what a report found, not its fields or procedure
 
 
 def _newest_first(report: Report) -> tuple:
@@ -208,8 +211,9 @@ def summary_report(query: Query, index, hits: list[Hit]) -> Report | None:
     return hits[0].report if hits else None
 
 
-def report_points(index, report: Report, rows) -> list[Picked]:
-    """Every sentence of a report's passages (rows) that can stand as an answer point, in order."""
+def report_points(index, report: Report, rows, roles=None) -> list[Picked]:
+    """Every sentence of a report's passages (rows) that can stand as an answer point, in order,
+    with its stored role (only those of `roles`, when given; never stock text)."""
     out = []
     for row in rows:
         p = index.passages[row]
@@ -217,24 +221,19 @@ def report_points(index, report: Report, rows) -> list[Picked]:
         ids, spans = index.sentences_of(row)
         for sid, (_, s, e) in zip(ids, spans):
             text = p.text[int(s):int(e)]
+            role = index.role_of(int(sid))
+            if role in NEVER_POINT or (roles is not None and role not in roles):
+                continue
             if is_point(text, p):
-                out.append(Picked(hit, row, int(s), int(e), 0.0, text, False, int(sid)))
+                out.append(Picked(hit, row, int(s), int(e), 0.0, text, role in CONCERN_ROLES, int(sid), role))
     return out
 
 
-def improvement_rows(index, report: Report) -> list[int]:
-    """The rows of what a report asks to improve: its improvement points, and in an inspection
-    report the paragraphs under an improvement heading ('Areas for improvement', 'Recommendations')."""
-    lo, hi = index.report_rows[report.id]
-    return [row for row in range(lo, hi) if index.passages[row].kind == "improvement point" or (
-        report.kind == "inspection report" and index.passages[row].kind not in ("judgement table", "facts")
-        and IMPROVEMENT_SECTION.search(index.passages[row].section or ""))]
-
-
 def improvements(query: Query, reports: list[Report], index, settings: AnswerSettings) -> tuple[Report | None, list[Group]]:
-    """What the first of `reports` that has a list of improvements asks to improve, in its order."""
+    """What the first of `reports` that has a list of improvements asks to improve (its sentences
+    whose stored role is improvement), in its order."""
     for report in reports:
-        points = report_points(index, report, improvement_rows(index, report))
+        points = report_points(index, report, range(*index.report_rows[report.id]), {"improvement"})
         if points:
             for p in points:
                 p.concern = True
@@ -249,12 +248,12 @@ def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tu
     passages = [(row, index.passages[row]) for row in range(lo, hi)]
 
     own = report_points(index, report, [row for row, p in passages if p.kind == "summary"])
-    points = report_points(index, report, [row for row, p in passages if p.kind == "improvement point"])
+    points = report_points(index, report, [row for row, _ in passages], {"improvement"})
     if own:
         body = own[: settings.summary_sentences]
     else:
-        paragraphs = [row for row, p in passages if p.kind == "paragraph" and not procedural(p, report.kind)]
-        candidates = report_points(index, report, paragraphs)
+        paragraphs = [row for row, p in passages if p.kind == "paragraph"]
+        candidates = report_points(index, report, paragraphs, FINDINGS)
         if not candidates:
             return [], []
         vectors = index.sentence_vectors[[p.sentence for p in candidates]]

@@ -27,6 +27,7 @@ class AnswerSettings:
     # A question asking for a figure (an amount, a share, a count) scores a sentence that gives none
     # this much lower: the calibrated threshold then decides, not a rule.
     figure_penalty: float = 0.5
+    label_penalty: float = 0.3  # a field or date line ('Inspection dates: ...') answers only a question about it
     keep_within: float = 0.12  # a sentence is kept when it scores within this of the best (narrow questions)
     broad_floor: float = 0.30  # broad questions keep no sentence scoring below this
     broad_passage_within: float = 0.07  # broad questions draw on passages this close to the best (dev: 0.1 cited more off-topic paragraphs)
@@ -58,6 +59,7 @@ class Picked:
     text: str
     concern: bool = False
     sentence: int = -1  # row of index.sentence_vectors, where known
+    role: str = ""  # the sentence's role as the build stored it (qa.index.roles), where known
 
     @property
     def key(self) -> tuple[int, int]:

@@ -3,9 +3,10 @@
 What it does: scores every sentence of the retrieved passages against the `Query` (its stored
 sentence vector, the passage's own score, and how many of the question's concepts it mentions;
 a figure question scores a sentence that gives no figure lower), tells a whole sentence that says
-something from a heading, a date, a lead-in ending in ":" or a council paper's procedural line,
-tells a concern from a strength by inspection language and by structure (an inspection's "What
-needs to improve?" points), and adds what a chosen sentence leans on ("However, this ...").
+something from a heading or a lead-in ending in ":", reads each sentence's role as the build stored
+it (`qa.index.roles`: a concern or an improvement raises a concern; stock text is never a point, a
+council paper's procedure only for a question about procedure, a field or date only for a question
+about it), and adds what a chosen sentence leans on ("However, this ...").
 
     is_point("November 2015", passage)                           -> False
     is_point("Key strengths:", passage)                          -> False
@@ -29,23 +30,10 @@ from qa.corpus.places import mentioned
 from qa.index.lexical import STOPWORDS, stems
 from qa.retrieve.retriever import Hit
 
-# Inspection language for a shortfall: general evaluative English, not any report's phrases.
-CONCERN = re.compile(
-    r"\b(however|not (always|yet|consistently|routinely|sufficiently|fully|effectively|enough|been|robust\w*|timely)|"
-    r"too (late|long|slow\w*|many|few|high|variable)|delays?|delayed|weak\w*|shortfalls?|shortages?|backlogs?|"
-    r"long waits?|waiting lists?|needs? to improve|needs? (further )?development|"
-    r"requires? improvement|inadequate|insufficient\w*|drift|gaps?|poor\w*|lack\w*|limited|inconsistent\w*|variable|"
-    r"did not|is not|are not|was not|were not|has not|have not|fail\w*|"
-    r"still not|with the exception of|yet to be|unregistered|(high|staff) turnover|risk of|concerns? about|vacanc\w+)\b",
-    re.IGNORECASE,
-)
-IMPROVEMENT_SECTION = re.compile(
-    r"(areas? for (further )?(development|improvement)|needs? (further )?development|needs? to improve|"
-    r"what needs to improve|recommendations)", re.I)
-# The sections of a council paper that record procedure, not findings (every council writes them).
-PROCEDURAL_SECTION = re.compile(
-    r"\b(implications?|recommendations?|background papers?|contact officers?|annex(es)?|appendix|appendices|"
-    r"divisions? affected|decision required|purpose of (the )?report)\b", re.I)
+# The roles (decided at build, qa.index.roles) of sentences that raise a concern, and of those
+# that are never a point: the publisher's stock text, and a council paper's procedure unless asked.
+CONCERN_ROLES = frozenset({"concern", "improvement"})
+NEVER_POINT = frozenset({"boilerplate"})
 # Rows of structured passages are answer points as they stand (one line a row).
 ROW_KINDS = frozenset({"judgement table", "action row", "table", "facts", "improvement point"})
 TERMINAL = re.compile(r"[.!?;](['’\"”)\]]*)$")
@@ -130,16 +118,11 @@ def names_person(text: str) -> bool:
     return False
 
 
-def procedural(passage: Passage, report_kind: str) -> bool:
-    return report_kind == "council paper" and bool(PROCEDURAL_SECTION.search(passage.section or ""))
-
-
-def is_concern(text: str, passage: Passage) -> bool:
-    """An improvement point, anything under an improvement heading, an action plan's action (it
-    answers an area for improvement), or a sentence in the language of a shortfall."""
-    action = passage.kind == "action row" and passage.text.startswith(text)
-    return (passage.kind == "improvement point" or action or bool(IMPROVEMENT_SECTION.search(passage.section or ""))
-            or bool(CONCERN.search(text)))
+def offered(role: str, query: Query, passage: Passage) -> bool:
+    """Whether a sentence of this role may answer the question: never stock text; a council paper's
+    procedure only for a question about procedure, or as an action-plan row's action (the row is
+    quoted whole, its action with its progress: what was done about it)."""
+    return role not in NEVER_POINT and (role != "procedure" or query.about_procedure or passage.kind == "action row")
 
 
 def gives_figure(text: str, query: Query) -> bool:
@@ -163,15 +146,14 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
     section_stems: dict[str, frozenset[str]] = {}
     for hit in hits:
         passage = hit.passage
-        if procedural(passage, hit.report.kind) and not query.about_procedure:
-            continue
         row = index.by_id[passage.id]
         heading = section_stems.setdefault(passage.section, stems(passage.section))
         ids, _ = index.sentences_of(row)
         sims = dict(zip(ids.tolist(), (index.sentence_vectors[ids] @ query.vector).tolist()))
         for k, (sids, s, e) in enumerate(point_spans(index, row)):
             text = passage.text[s:e]
-            if not is_point(text, passage):
+            role = index.role_of(sids[0])
+            if not offered(role, query, passage) or not is_point(text, passage):
                 continue
             sim = max(sims[i] for i in sids)  # a lead-in and its list answer by their best line
             words = stems(text) | heading  # a sentence also says what its section heading says
@@ -185,7 +167,9 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
                 score += settings.grade_line_bonus  # in a rating question a grade is the answer
             if query.figure and not gives_figure(text, query):
                 score -= settings.figure_penalty
-            out.append(Picked(hit, row, s, e, score, text, is_concern(text, passage), sids[0]))
+            if role == "label" and not (query.asks_grade or query.asks_who):
+                score -= settings.label_penalty  # a date or a field answers only a question about it
+            out.append(Picked(hit, row, s, e, score, text, role in CONCERN_ROLES, sids[0], role))
     if query.asks_who:  # 'who presented ...?' is answered by a name, where any sentence gives one
         named = [names_person(p.text) for p in out]
         if any(named):

@@ -24,12 +24,23 @@ from qa.answer.followup import YEAR
 from qa.answer.kinds import report_points
 from qa.answer.model import Answer, AnswerSettings, Picked
 from qa.answer.query import RECURRING, Query
-from qa.answer.select import CONCERN, is_concern, procedural
+from qa.answer.select import CONCERN_ROLES
 from qa.chunk.sentences import quoted
 from qa.corpus.catalogue import Report
 from qa.index.lexical import stems
 from qa.retrieve.retriever import Filters, Hit
 
+# Words that mark a sentence as a shortfall rather than name what it is about, stripped from the
+# words that tie a theme (the answer stage's former concern pattern: it no longer decides any role).
+MARKING = re.compile(
+    r"\b(however|not (always|yet|consistently|routinely|sufficiently|fully|effectively|enough|been|robust\w*|timely)|"
+    r"too (late|long|slow\w*|many|few|high|variable)|delays?|delayed|weak\w*|shortfalls?|shortages?|backlogs?|"
+    r"long waits?|waiting lists?|needs? to improve|needs? (further )?development|"
+    r"requires? improvement|inadequate|insufficient\w*|drift|gaps?|poor\w*|lack\w*|limited|inconsistent\w*|variable|"
+    r"did not|is not|are not|was not|were not|has not|have not|fail\w*|"
+    r"still not|with the exception of|yet to be|unregistered|(high|staff) turnover|risk of|concerns? about|vacanc\w+)\b",
+    re.IGNORECASE,
+)
 THEME_STOP = frozenset(stems("our we us they their there this these those which also some"))
 # Words that talk about reports and problems in general, not about a topic.
 META = frozenset(stems("get getting theme themes weakness weaknesses problem problems issue issues concern concerns "
@@ -51,15 +62,15 @@ class Themes:
 
     def topic_words(self, text: str) -> frozenset[str]:
         """What a concern is about: its words less the common ones and those saying it is a concern."""
-        marking = stems(" ".join(m.group(0) for m in CONCERN.finditer(text)))
+        marking = stems(" ".join(m.group(0) for m in MARKING.finditer(text)))
         return stems(text) - self.generic - THEME_STOP - marking
 
     def _concerns_of(self, doc_id: str) -> tuple[Picked, ...]:
-        """Every sentence of one report that raises a concern."""
+        """Every sentence of one report that raises a concern (its stored role: concern or improvement),
+        and each action of an action plan (its row's first line: it answers an area for improvement)."""
         report = self.index.reports[doc_id]
-        lo, hi = self.index.report_rows[doc_id]
-        rows = (row for row in range(lo, hi) if not procedural(self.index.passages[row], report.kind))
-        concerns = [p for p in report_points(self.index, report, rows) if is_concern(p.text, p.hit.passage)]
+        points = report_points(self.index, report, range(*self.index.report_rows[doc_id]), CONCERN_ROLES | {"procedure"})
+        concerns = [p for p in points if p.role != "procedure" or (p.hit.passage.kind == "action row" and p.start == 0)]
         for p in concerns:
             p.concern = True
         return tuple(concerns)

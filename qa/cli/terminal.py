@@ -54,11 +54,19 @@ def width() -> int:
     return max(40, min(100, shutil.get_terminal_size((100, 24)).columns))
 
 
-def format_passage(label: str, text: str, columns: int) -> str:
-    """A paragraph as a terminal shows it: its number in a gutter, text wrapped beside it."""
+def with_roles(text: str, roles) -> str:
+    """The text with each sentence's role after it: 'PAs start at 18. [finding] However, ... [concern]'."""
+    for _, end, role in sorted(roles, reverse=True):
+        text = f"{text[:end]} [{role}]{text[end:]}"
+    return text
+
+
+def format_passage(label: str, text: str, columns: int, roles=()) -> str:
+    """A paragraph as a terminal shows it: its number in a gutter, text wrapped beside it, each
+    sentence followed by its role where `roles` ((start, end, role) in the text) are given."""
     gutter = 7
     out: list[str] = []
-    for k, line in enumerate(safe(text).split("\n")):
+    for k, line in enumerate(safe(with_roles(text, roles)).split("\n")):
         hang = "  " if line.startswith(("• ", "(")) else ""
         first = f"{safe(label):>{gutter - 2}}  " if k == 0 else " " * gutter
         out.extend(

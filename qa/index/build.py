@@ -57,6 +57,7 @@ from qa.index.format import (
     default_index_dir,
     pipeline_hash,
 )
+from qa.index.roles import recurring_in, recurring_threshold, roles_of, sentence_key, structure
 from qa.index.shrink import shrunk
 from qa.index.units import bm25_text, embedding_units
 from qa.index.vectors import (
@@ -109,6 +110,7 @@ class Previous:
     unit_vectors: np.ndarray
     sentence_vectors: np.ndarray
     sentence_spans: np.ndarray
+    sentence_keys: np.ndarray
     tokens: bm25_index.Tokens | None  # None when the tokenizer changed since
 
     def rows(self, doc_id: str) -> tuple[int, int]:
@@ -137,11 +139,13 @@ def previous_build(index_dir: Path) -> Previous | None:
             path, manifest, _passage_lines((path / "passages.json").read_bytes(), manifest["passages"]),
             np.load(path / "units.npy"), np.load(path / "unit_vectors.npy", mmap_mode="r"),
             np.load(path / "sentences.npy", mmap_mode="r"), np.load(path / "sentence_spans.npy"),
+            np.load(path / "sentence_keys.npy"),
             bm25_index.read_tokens(path) if manifest.get("lexical_sha256") == bm25_index.lexical_hash() else None,
         )
         consistent = (
             len(previous.unit_passage) == len(previous.unit_vectors) == manifest["units"]
-            and len(previous.sentence_vectors) == len(previous.sentence_spans) == manifest["sentences"]
+            and len(previous.sentence_vectors) == len(previous.sentence_spans) == len(previous.sentence_keys)
+            == manifest["sentences"]
             and (previous.tokens is None or len(previous.tokens.offsets) == manifest["passages"] + 1)
         )
         return previous if consistent else None
@@ -193,6 +197,7 @@ class _Part:
     unit_vectors: np.ndarray
     spans: np.ndarray  # (local passage row, start, end) of each sentence
     sentence_vectors: np.ndarray
+    keys: np.ndarray  # (recurrence key, structure code) of each sentence (qa.index.roles)
     passages: list[Passage] | None = None  # parsed, where the report was chunked now
     token_ids: np.ndarray | None = None  # None: to be tokenized
     token_counts: np.ndarray | None = None
@@ -210,6 +215,7 @@ def _part_from(previous: Previous, lo: int, hi: int) -> _Part:
         unit_vectors=previous.unit_vectors[u0:u1],
         spans=spans,
         sentence_vectors=previous.sentence_vectors[s0:s1],
+        keys=previous.sentence_keys[s0:s1],
     )
     if previous.tokens is not None:
         part.token_ids, part.token_counts = previous.tokens.rows(lo, hi)
@@ -242,10 +248,21 @@ def _new_parts(reports: list[Report], passages: dict[str, list[Passage]], all_re
             unit_vectors=unit_vectors[u : u + len(us)],
             spans=np.array(ss, dtype=np.int64).reshape(-1, 3),
             sentence_vectors=sentence_vectors[v : v + len(ss)],
+            keys=sentence_keys(ps, ss, all_reports),
             passages=ps,
         ))
         u, v = u + len(us), v + len(ss)
     return parts
+
+
+def sentence_keys(passages: list[Passage], spans: list[tuple[int, int, int]], reports: dict[str, Report]) -> np.ndarray:
+    """(recurrence key, structure code) of each sentence of one report's passages (qa.index.roles)."""
+    out = []
+    for row, a, b in spans:
+        p = passages[row]
+        text = p.text[a:b]
+        out.append((sentence_key(text), structure(text, p.kind, reports[p.doc_id].kind == "council paper", p.section)))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 def _tokenize(parts: list[_Part], reports: dict[str, Report], vocabulary: bm25_index.Vocabulary) -> None:
@@ -362,6 +379,10 @@ def build_index(
     unit_vectors = np.concatenate([part.unit_vectors for part in parts if len(part.unit_vectors)], dtype=np.float32)
     spans = np.concatenate([part.spans + np.array([off, 0, 0]) for part, off in zip(parts, offsets)]).astype(np.int32)
     sentence_vectors = np.concatenate([part.sentence_vectors for part in parts if len(part.sentence_vectors)], dtype=np.float32)
+    keys = np.concatenate([part.keys for part in parts]).astype(np.int64).reshape(-1, 2)
+    # Recurrence is the collection's: counted again over every report each build (a cheap count of keys).
+    report_of = np.repeat(np.arange(len(parts)), [len(part.keys) for part in parts])
+    roles = roles_of(sentence_vectors, spans[:, 0], keys[:, 1], recurring_in(keys[:, 0], report_of, len(parts)))
     vocabulary = bm25_index.Vocabulary(previous.tokens.vocab if previous is not None and previous.tokens is not None else None)
     _tokenize(parts, reports, vocabulary)
     token_ids, vocab = bm25_index.compact(np.concatenate([part.token_ids for part in parts]), vocabulary.tokens)
@@ -380,6 +401,8 @@ def build_index(
         np.save(build / "unit_vectors.npy", unit_vectors)
         np.save(build / "sentences.npy", sentence_vectors)
         np.save(build / "sentence_spans.npy", spans.reshape(-1, 3))
+        np.save(build / "sentence_keys.npy", keys)
+        np.save(build / "sentence_roles.npy", roles)
         bm25_index.write(build, bm25, token_ids, token_counts)
         (build / "passages.json").write_bytes(passages_json(catalogue, lines))
         if corpus_hash(corpus_dir) != hash_before:
@@ -400,6 +423,7 @@ def build_index(
             "passages": len(lines),
             "units": len(unit_rows),
             "sentences": len(spans),
+            "recurring_threshold": recurring_threshold(len(parts)),
             "embedded_reports": len(fresh),
             "settings": asdict(settings),
             "index_type": faiss_description(vector_index)["type"],

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from qa.corpus.catalogue import REPO_ROOT
 
-FORMAT_VERSION = 3  # 2: unit vectors stored for reuse, per-report digests; 3: one passage a line, BM25 tokens stored, report rows
+FORMAT_VERSION = 4  # 2: unit vectors stored for reuse, per-report digests; 3: one passage a line, BM25 tokens stored, report rows; 4: sentence roles
 
 
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy",
-         "tokens.npy", "token_offsets.npy")
+         "sentence_keys.npy", "sentence_roles.npy", "tokens.npy", "token_offsets.npy")
 
 
 class IndexProblem(Exception):
@@ -57,9 +57,9 @@ class BuildSettings:
 
 
 # The code that decides what a build holds, relative to qa/: chunking and sentences, the catalogue's
-# report records, what is embedded and how, BM25's terms, and the build itself.
+# report records, what is embedded and how, BM25's terms, sentence roles (code and weights), and the build itself.
 PIPELINE_CODE = ("chunk/*.py", "corpus/catalogue.py", "index/format.py", "index/units.py", "index/build.py",
-                 "index/lexical.py", "index/bm25/write.py", "index/encoder/*.py")
+                 "index/lexical.py", "index/bm25/write.py", "index/encoder/*.py", "index/roles.py", "data/roles.npz")
 
 
 def pipeline_hash() -> str:

@@ -4,7 +4,7 @@ What it does: loads the published build (FAISS vectors, BM25 index, passage stor
 checking the manifest and the files and telling a stale, missing or damaged index apart, each
 with its fix; `ensure_index` rebuilds first when the corpus changed. The `Index` answers the
 lookups a question needs in time bounded by what it reads: a report's passages, its judgement
-table, a passage's sentences, and the nearest embedding units (exactly over a filtered subset).
+table, a passage's sentences and each one's role (decided at build, `qa.index.roles`), and the nearest embedding units (exactly over a filtered subset).
 
 What it does not do: write builds (`qa.index.build`), rank or fuse results (`qa.retrieve`), or
 answer questions.
@@ -25,6 +25,7 @@ from qa.corpus.catalogue import Report, corpus_hash, default_corpus_dir
 from qa.index.bm25.read import load_bm25
 from qa.index.build import build_index
 from qa.index.folders import CURRENT
+from qa.index.roles import ROLES
 from qa.index.format import (
     FORMAT_VERSION,
     IndexCorrupt,
@@ -51,9 +52,17 @@ class Index:
     sentence_spans: np.ndarray  # (passage row, start, end) of each sentence in its passage text
     bm25: object
     by_id: dict[str, int] = field(default_factory=dict)
+    sentence_roles: np.ndarray | None = None  # index into qa.index.roles.ROLES of each sentence, decided at build
 
     def __post_init__(self) -> None:
         self.by_id = {pid: i for i, pid in enumerate(field_of(self.passages, "id"))}
+        if self.sentence_roles is None:
+            raise IndexCorrupt(f"the index in {self.path} holds no sentence roles: run `reportqa index` to rebuild it")
+
+    def role_of(self, sentence: int) -> str:
+        """The role the build gave a sentence (a row of sentence_vectors): strength, concern,
+        improvement, finding, procedure, boilerplate or label (qa.index.roles)."""
+        return ROLES[int(self.sentence_roles[sentence])]
 
     @cached_property
     def report_rows(self) -> dict[str, tuple[int, int]]:
@@ -165,6 +174,7 @@ def load_index(
         # process serving the same build shares the pages (0.7 s and 290 MB at the whole archive)
         sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         sentence_spans = np.load(path / "sentence_spans.npy")
+        sentence_roles = np.load(path / "sentence_roles.npy")
         bm25 = load_bm25(path / "bm25")  # bm25s's files, read without importing bm25s (and scipy)
     except IndexProblem:
         raise
@@ -173,7 +183,8 @@ def load_index(
     consistent = (
         len(passages) == manifest["passages"]
         and vectors.ntotal == len(unit_passage) == len(unit_vectors) == manifest["units"]
-        and len(sentence_vectors) == len(sentence_spans) == manifest["sentences"]
+        and len(sentence_vectors) == len(sentence_spans) == len(sentence_roles) == manifest["sentences"]
+        and int(sentence_roles.max(initial=0)) < len(ROLES)
         and vectors.d == manifest["dimension"]
     )
     if not consistent:
@@ -190,7 +201,8 @@ def load_index(
                 f"the corpus in {corpus_dir} changed since the index was built on {manifest['built_at']}: "
                 "run `reportqa index` to rebuild it"
             )
-    return Index(path, manifest, reports, passages, vectors, unit_passage, unit_vectors, sentence_vectors, sentence_spans, bm25)
+    return Index(path, manifest, reports, passages, vectors, unit_passage, unit_vectors, sentence_vectors, sentence_spans, bm25,
+                 sentence_roles=sentence_roles)
 
 
 def ensure_index(
