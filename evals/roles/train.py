@@ -40,12 +40,13 @@ def cross_validate(items: list[dict]) -> None:
     from sklearn.model_selection import GroupKFold
 
     x, roles = matrix(items), np.array([it["role"] for it in items])
+    codes = np.array([it["code"] for it in items])
     groups = [it["council"] for it in items]
     evaluative = np.isin(roles, ("strength", "concern"))
     for c in (1.0, 4.0, 16.0):
         pred = np.empty(len(roles), dtype=object)
         for train, held in GroupKFold(5).split(x, roles, groups):
-            pred[held] = [ROLES[i] for i in fit(x[train], roles[train], c).decide(x[held])]
+            pred[held] = [ROLES[i] for i in fit(x[train], roles[train], c).decide(x[held], codes[held])]
         print(f"C {c:>4}: accuracy {np.mean(pred == roles):.3f}, strength/concern {np.mean(pred[evaluative] == roles[evaluative]):.3f}")
 
 

@@ -40,6 +40,15 @@ ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
 KINDS = ("paragraph", "summary", "facts", "judgement table", "improvement point", "point", "footnote", "action row",
          "table")
 STRUCTURE_BITS = 6  # after the kind: council paper, list item, ends with ':', holds ':', under 6 words, SIF list heading
+# One more bit, not a feature: the sentence stands where a council paper records a recommendation or
+# decision (an action plan's row, or a recommendation, decision or implications section). Procedure
+# is that by definition, so the model may call a sentence procedure only there: every procedure
+# sentence of the labelled set stands there (19 of 19), and a council paper quoting an inspection's
+# findings elsewhere is not procedure, whatever its words.
+PROCEDURAL_PLACE = 1 << (4 + STRUCTURE_BITS)
+_PROCEDURAL_SECTION = re.compile(
+    r"\b(implications?|recommendations?|decisions?( required)?|background papers?|contact officers?|annex(es)?|appendix|"
+    r"appendices|divisions? affected|purpose of (the )?report)\b", re.I)
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "roles.npz"
 RECURRING_MIN_REPORTS = 5  # a sentence in at least this many reports of the collection, and
 RECURRING_MIN_SHARE = 0.01  # in at least this share of them, is recurring (chosen on the dev set)
@@ -71,7 +80,8 @@ def structure(sentence: str, passage_kind: str, council_paper: bool, section: st
     text = sentence.strip()
     flags = (council_paper, bool(_MARKER.match(text)), text.endswith(":"), ":" in text, len(text.split()) < 6,
              bool(_LIST_HEADING.search(section or "")))
-    return kind | sum(int(f) << (4 + i) for i, f in enumerate(flags))
+    procedural = council_paper and (passage_kind == "action row" or bool(_PROCEDURAL_SECTION.search(section or "")))
+    return kind | sum(int(f) << (4 + i) for i, f in enumerate(flags)) | (PROCEDURAL_PLACE if procedural else 0)
 
 
 def recurring_threshold(reports: int) -> int:
@@ -137,8 +147,14 @@ class RoleModel:
                 raise ValueError(f"{path} was trained for other roles or passage kinds: run evals/roles/train.py")
             return cls(data["weights"], data["bias"], data["stock_keys"])
 
-    def decide(self, x: np.ndarray) -> np.ndarray:
-        return np.argmax(x @ self.weights + self.bias, axis=1).astype(np.uint8)
+    def decide(self, x: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
+        """The role of highest score; with the sentences' structure codes, procedure only where a
+        council paper records a recommendation or decision (`PROCEDURAL_PLACE`)."""
+        scores = x @ self.weights + self.bias
+        if codes is not None:
+            elsewhere = (np.asarray(codes, dtype=np.int64) & PROCEDURAL_PLACE) == 0
+            scores[elsewhere, ROLE_INDEX["procedure"]] = -np.inf
+        return np.argmax(scores, axis=1).astype(np.uint8)
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +176,7 @@ def roles_of(vectors: np.ndarray, passage_of: np.ndarray, codes: np.ndarray, rec
         p = np.zeros_like(v)
         has = prev[lo:hi] >= 0
         p[has] = np.asarray(vectors[prev[lo:hi][has]], dtype=np.float32)  # rows are sorted: a mapped read stays cheap
-        out[lo:hi] = model.decide(features(v, p, codes[lo:hi], recurring_flags[lo:hi]))
+        out[lo:hi] = model.decide(features(v, p, codes[lo:hi], recurring_flags[lo:hi]), codes[lo:hi])
     return out
 
 
