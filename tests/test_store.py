@@ -202,10 +202,13 @@ def test_an_alias_swap_publishes_a_server_rebuild(index):
     store = QdrantStore(StoreSpec("qdrant", ":memory:", "swap"))
     rebuild_store(store, index)
     first = store.handle
+    reader = QdrantStore(store.spec, store.backend)  # a server's store, opened before the next rebuild
+    passages = reader.count()
     rebuild_store(store, index)
     names = [c.name for c in store.backend.client.get_collections().collections]
-    assert store.handle != first and names == [store.handle]
-    assert store.backend.open_current() == store.handle
+    assert store.handle != first and names == [store.handle]  # the old collection is gone
+    assert store.backend.open_current() == "swap"  # readers go through the alias ...
+    assert reader.count() == passages  # ... so one opened before the swap reads the new collection
 
 
 # ----------------------------------------------------------------------------- schema and query

@@ -96,6 +96,7 @@ class Live:
         self._target = snapshot.build  # the build last loaded or last found unusable
         self._watcher: threading.Thread | None = None
         self._loading: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -109,8 +110,21 @@ class Live:
         self._watcher = threading.Thread(target=self._watch, name="reportqa-watch", daemon=True)
         self._watcher.start()
 
+    def stop_watching(self) -> None:
+        """End the watcher thread (it ends within one interval)."""
+        self._stop.set()
+
+    def reopen_store(self) -> None:
+        """In a worker just forked: a Qdrant store opened before the fork is not this process's to
+        use (its connections, or its shard, would be shared with the other workers): open this
+        process's own, in a fresh snapshot of the same index. Nothing to do for the local files."""
+        if self._snapshot.retriever.store is None:
+            return
+        _stores.clear()
+        self._snapshot = Snapshot.of(self._snapshot.index)
+
     def _watch(self) -> None:
-        while True:
+        while not self._stop.is_set():
             target = self._published()
             if target and target != self._target:
                 self._loading = threading.current_thread()
@@ -118,7 +132,7 @@ class Live:
                     self._load()
                 finally:
                     self._target, self._loading = target, None
-            time.sleep(self.interval)
+            self._stop.wait(self.interval)
 
     def _published(self) -> str | None:
         try:

@@ -8,7 +8,7 @@ a worker that dies is replaced, SIGTERM stops them all gracefully. After the for
 its own query encoder (ONNX Runtime's sessions do not survive a fork) and starts watching the
 index's `current` link, so a published rebuild is loaded proactively in every worker (`web.live`).
 
-Two things are our own, each measured (docs/reliability.md; `tools/serving_compare.py`):
+Two things are our own, each measured (docs/reliability.md; `tools/probe.py flood`):
 - `Worker` waits for a new connection's first bytes in gunicorn's poller, as gunicorn already does
   for kept-alive ones, instead of in a thread: with gunicorn's own worker a client waited 54.5 s
   behind 200 idle connections (each holds a thread up to 5 s), with this one 0.02 s;
@@ -103,7 +103,9 @@ def _worker_started(server, worker) -> None:
     onnx_encoder.cache_clear()
     clear_query_cache()
     warm_up()
-    server.app.flask.extensions["reportqa"]["live"].start_watching()
+    live = server.app.flask.extensions["reportqa"]["live"]
+    live.reopen_store()
+    live.start_watching()
 
 
 class Application(BaseApplication):

@@ -144,31 +144,6 @@ class Hit:
     def url(self) -> str:
         return passage_url(self.passage)
 
-    def to_dict(self, label: str | None = None) -> dict:
-        """The hit as JSON; `label`: the passage's name for a reader when the caller knows its
-        report's passages (`qa.chunk.labels.report_labels`: "improvement point 3"), else from itself."""
-        p, r = self.passage, self.report
-        label = label or passage_label(p)
-        return {
-            "id": p.id,
-            "doc_id": p.doc_id,
-            "label": p.label,  # the anchor's label (#p<label>)
-            "display_label": label,  # what a reader sees: para 37, summary, improvement point 3, ...
-            "section": p.section,
-            "title": r.title,
-            "short_title": r.short_title,
-            "date": r.date,
-            "kind": r.kind,
-            "authority": r.authority,
-            "passage_kind": p.kind,  # paragraph, summary, judgement table, improvement point, ...
-            "citation": citation_name(r, p, label),
-            "text": p.text,
-            "score": round(self.score, 6),
-            "dense_rank": self.dense_rank,
-            "bm25_rank": self.bm25_rank,
-            "url": self.url,
-        }
-
 
 def citation_name(report: Report, passage: Passage, label: str | None = None) -> str:
     """How a citation names a passage: 'Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
@@ -395,12 +370,12 @@ class Retriever:
         unit_passage = np.asarray(self.index.unit_passage)
         for h in found:
             row = self.index.by_id.get(h.passage.id)
-            passage = self.index.passages[row] if row is not None else h.passage
-            report = self.index.reports.get(passage.doc_id)
-            if report is None:  # in the store, not (yet) in the local build: skipped, as a stale hit
+            report = self.index.reports.get(h.passage.doc_id)
+            if row is None or report is None:  # in the store, not (yet) in the local build: skipped, as a stale hit
                 continue
+            passage = self.index.passages[row]
             best = 0.0
-            lo, hi = np.searchsorted(unit_passage, [row, row + 1]) if row is not None else (0, 0)
+            lo, hi = np.searchsorted(unit_passage, [row, row + 1])
             if dense is not None and hi > lo:  # the passage's best unit, as the answer stage reads it
                 best = float(np.max(np.asarray(self.index.unit_vectors[lo:hi]) @ np.asarray(dense, dtype=np.float32)))
             hits.append(Hit(passage, report, h.score, None, None, best))

@@ -22,6 +22,7 @@ from qa.index.folders import CURRENT, new_build, publish
 from qa.index.stores.api import StoreError
 from qa.index.stores.schema import BATCH, SCHEMA
 
+
 class EdgeBackend:
     """Qdrant's engine in this process: a shard folder per full build under PATH/build-*/shard,
     the one in use named by PATH/current (switched atomically, older builds then removed)."""
@@ -163,9 +164,15 @@ class ClientBackend:
         else:
             self.client = QdrantClient(location=where) if where == ":memory:" else QdrantClient(path=where)
 
-    def open_current(self):
+    def _behind_alias(self) -> str | None:
+        """The collection the alias names now, or None."""
         aliases = {a.alias_name: a.collection_name for a in self.client.get_aliases().aliases}
         return aliases.get(self.alias)
+
+    def open_current(self):
+        """The alias itself, when it names a collection: searches go through it, so a rebuild
+        published by another process (an alias swap) is what the next search reads."""
+        return self.alias if self._behind_alias() is not None else None
 
     def create(self, dimension: int):
         m = self.m
@@ -186,7 +193,7 @@ class ClientBackend:
 
     def publish(self, name: str) -> None:
         m = self.m
-        old = self.open_current()
+        old = self._behind_alias()
         ops = [m.CreateAliasOperation(create_alias=m.CreateAlias(collection_name=name, alias_name=self.alias))]
         if old is not None:
             ops.insert(0, m.DeleteAliasOperation(delete_alias=m.DeleteAlias(alias_name=self.alias)))

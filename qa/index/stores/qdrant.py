@@ -34,7 +34,13 @@ import numpy as np
 from qa.chunk import Passage
 from qa.corpus.catalogue import Report
 from qa.index.store import make_passage
-from qa.index.stores.api import HybridQuery, ReportRecord, StoreError, StoreHit, StoreSpec
+from qa.index.stores.api import (
+    HybridQuery,
+    ReportRecord,
+    StoreError,
+    StoreHit,
+    StoreSpec,
+)
 from qa.index.stores.backends import ClientBackend, EdgeBackend
 from qa.index.stores.schema import (  # noqa: F401  (the schema and query builder, re-exported)
     META_ID,
@@ -121,10 +127,7 @@ class QdrantStore:
     def reports(self) -> dict[str, ReportRecord]:
         out = {}
         for _, payload in self.backend.scroll(self._need(), [("value", "type", "report")]):
-            record = dict(payload["record"])
-            record.pop("year", None)
-            record["judgements"] = tuple((j["name"], j["grade"]) for j in record.get("judgements", ()))
-            out[payload["report"]] = ReportRecord(Report(**record), payload["digest"])
+            out[payload["report"]] = ReportRecord(Report.from_dict(payload["record"]), payload["digest"])
         return out
 
     def count(self) -> int:

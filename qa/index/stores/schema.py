@@ -26,7 +26,6 @@ from qa.corpus.places import council_key
 from qa.index.stores.api import HybridQuery, StoreFilter
 from qa.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
 
-
 K1, B = 1.5, 0.75  # bm25s's defaults, which `reportqa index` builds with
 NAMESPACE = uuid.UUID("5b3c0e7e-4f0c-4c1e-9a57-2f1c8e0d6a11")
 META_ID = str(uuid.uuid5(NAMESPACE, "meta:collection"))
