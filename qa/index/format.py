@@ -58,7 +58,7 @@ class BuildSettings:
 
 # The code that decides what a build holds, relative to qa/: chunking and sentences, the catalogue's
 # report records, what is embedded and how, BM25's terms, sentence roles (code and weights), and the build itself.
-PIPELINE_CODE = ("chunk/*.py", "corpus/catalogue.py", "index/format.py", "index/units.py", "index/build.py",
+PIPELINE_CODE = ("chunk/*.py", "corpus/catalogue.py", "corpus/extract.py", "index/format.py", "index/units.py", "index/build.py",
                  "index/lexical.py", "index/bm25/write.py", "index/encoder/*.py", "index/roles.py", "data/roles.npz")
 
 
