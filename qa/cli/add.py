@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qa.cli.common import add_device_option, add_index_option, add_shard_option, add_store_option
+from qa.cli.common import (
+    add_device_option,
+    add_index_option,
+    add_shard_option,
+    add_store_option,
+)
 from qa.cli.index import reindex
 from qa.cli.terminal import say
 from qa.corpus.add import Overrides, add_paths, remove_report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from qa.answer import Answerer, format_answer_text
 from qa.cli.common import (
     add_base_url_option,
     add_filter_options,
@@ -15,7 +14,6 @@ from qa.cli.common import (
     print_json,
 )
 from qa.cli.terminal import say
-from qa.output.contract import answer_out, dump, reader_labels
 from qa.retrieve.retriever import Retriever
 
 
@@ -33,6 +31,11 @@ def register(sub, parents) -> None:
 
 
 def run(args) -> int:
+    # the answer stage and the output contract (pydantic) are imported when this command runs, so
+    # that every other command starts without them
+    from qa.answer import Answerer, format_answer_text
+    from qa.output.contract import answer_out, dump, reader_labels
+
     base = base_url(args)
     index = loaded_index(args)
     store = opened_store(args, index)

@@ -7,7 +7,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qa.cli.common import UserError, add_index_option, add_store_option, loaded_index, opened_store
+from qa.cli.common import (
+    UserError,
+    add_index_option,
+    add_store_option,
+    loaded_index,
+    opened_store,
+)
 from qa.evals.harness import format_side_by_side, gold_index, run_eval, write_outputs
 
 

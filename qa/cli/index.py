@@ -6,7 +6,14 @@ import json
 import sys
 import time
 
-from qa.cli.common import UserError, add_device_option, add_index_option, add_shard_option, add_store_option, store_spec
+from qa.cli.common import (
+    UserError,
+    add_device_option,
+    add_index_option,
+    add_shard_option,
+    add_store_option,
+    store_spec,
+)
 from qa.index.build import build_index
 from qa.index.format import BuildSettings, IndexProblem
 from qa.index.load import load_index

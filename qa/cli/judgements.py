@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qa.cli.common import add_index_option, loaded_index, print_json
 from qa.cli.terminal import say, style
-from qa.output.contract import dump, judgement_row_out
 from qa.retrieve.judgements import judgement_rows
 
 
@@ -19,6 +18,10 @@ def register(sub, parents) -> None:
 
 
 def run(args) -> int:
+    # the answer stage and the output contract (pydantic) are imported when this command runs, so
+    # that every other command starts without them
+    from qa.output.contract import dump, judgement_row_out
+
     index = loaded_index(args)
     rows = judgement_rows(index, args.authority, args.year_from, args.year_to)
     if args.json:

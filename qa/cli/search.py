@@ -16,7 +16,6 @@ from qa.cli.common import (
     print_json,
 )
 from qa.cli.terminal import safe, say, style, width
-from qa.output.contract import dump, hit_out, reader_labels, search_out
 from qa.retrieve.retriever import Retriever, SearchSettings
 
 
@@ -34,6 +33,10 @@ def register(sub, parents) -> None:
 
 
 def run(args) -> int:
+    # the answer stage and the output contract (pydantic) are imported when this command runs, so
+    # that every other command starts without them
+    from qa.output.contract import dump, hit_out, reader_labels, search_out
+
     base = base_url(args)
     index = loaded_index(args)
     store = opened_store(args, index)
