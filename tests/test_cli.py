@@ -219,7 +219,7 @@ def test_search_and_ask_print_document_text_through_the_formatter(monkeypatch, c
     assert main(["search", "care leavers"]) == 0
     answer = Answer("q", "q", "Seen\x1b[2J early\x07. [1]", False, [Citation(1, hit, "Seen\x1b[2J early\x07.")], [hit])
     monkeypatch.setattr(ask, "loaded_index", lambda args: index)
-    monkeypatch.setattr(ask.Answerer, "answer", lambda self, *a, **k: answer)
+    monkeypatch.setattr("qa.answer.Answerer.answer", lambda self, *a, **k: answer)
     assert main(["ask", "care leavers"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and out.count("␛[2J") >= 2

@@ -31,7 +31,9 @@ def test_results_carry_the_fused_score_and_each_retrievers_rank(retriever):
     assert len(hits) == 10
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.passage.id for h in hits}) == 10
-    top = hits[0].to_dict()
+    from qa.output.contract import dump, hit_out
+
+    top = dump(hit_out(hits[0], {}))
     assert top["dense_rank"] and top["bm25_rank"]
     assert top["url"] == "/reports/ofsted-ilacs-2024#p41"
     assert top["citation"] == "Ofsted ILACS 2024, para 41"
@@ -69,8 +71,10 @@ def test_each_retriever_alone_still_finds_the_obvious_paragraph(index):
 
 
 def test_the_same_search_gives_the_same_answer(retriever):
-    first = [h.to_dict() for h in retriever.search("supervision of social workers", k=10)]
-    assert [h.to_dict() for h in retriever.search("supervision of social workers", k=10)] == first
+    from qa.output.contract import dump, hit_out
+
+    first = [dump(hit_out(h, {})) for h in retriever.search("supervision of social workers", k=10)]
+    assert [dump(hit_out(h, {})) for h in retriever.search("supervision of social workers", k=10)] == first
 
 
 def test_the_cli_search_json_ranks_the_council_tax_paragraph_first(index_dir):
@@ -92,8 +96,8 @@ def test_bm25_from_the_query_words_postings_equals_scoring_every_passage(retriev
     """BM25 reads only the postings of the query's words, and sums them as bm25s does over every passage."""
     import numpy as np
 
-    from qa.retrieve.glossary import expansion
     from qa.index.lexical import tokenize
+    from qa.retrieve.glossary import expansion
 
     def full(text):
         known = [t for t in tokenize([text])[0] if t in index.bm25.vocab_dict]

@@ -2,8 +2,8 @@
 
 What it does: `register_judgements(app, current_index)` adds
 - `GET /api/judgements?authority=&year_from=&year_to=`: a JSON list, one row per inspection report
-  with judgements (oldest first), in `qa.retrieve.judgements.JudgementRow.to_dict()` form plus `council` (the
-  council's usual name), `report_url` (the report page at its judgement table, `/reports/<id>#p<label>`)
+  with judgements (oldest first), in the output contract's form (`qa.output.contract.JudgementRowOut`):
+  `council` (the council's usual name), `report_url` (the report page at its judgement table, `/reports/<id>#p<label>`)
   and, on each judgement, `url` (the same passage with that grade's line marked);
 - `GET /judgements`: the same rows as an HTML table, one column per judgement, each grade linking
   to its line in the report's judgement table; filtered by a GET form (works without JavaScript),

@@ -38,7 +38,6 @@ from qa.corpus.catalogue import Report
 from qa.index.lexical import stems
 from qa.retrieve.retriever import Hit
 
-
 FINDINGS = frozenset({"strength", "concern", "improvement", "finding"})  # what a report found, not its fields or procedure
 
 

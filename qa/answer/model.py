@@ -73,13 +73,6 @@ class Citation:
     quote: str
     spans: tuple[tuple[int, int], ...] = ()  # where each quoted sentence stands in the passage text
 
-    def to_dict(self) -> dict:
-        data = self.hit.to_dict()
-        keys = ("id", "doc_id", "title", "short_title", "date", "kind", "passage_kind", "label", "section",
-                "citation", "text", "url")
-        return {"n": self.n} | {k: data[k] for k in keys if k in data} | {
-            "quote": self.quote, "spans": [list(s) for s in self.spans]}
-
 
 @dataclass
 class Answer:
@@ -92,14 +85,3 @@ class Answer:
     reason: str = ""
     intent: str = ""
 
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "standalone_query": self.standalone_query,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "reason": self.reason,
-            "intent": self.intent,
-            "citations": [c.to_dict() for c in self.citations],
-            "passages": [h.to_dict() for h in self.passages],
-        }

@@ -57,7 +57,13 @@ from qa.index.format import (
     default_index_dir,
     pipeline_hash,
 )
-from qa.index.roles import recurring_in, recurring_threshold, roles_of, sentence_key, structure
+from qa.index.roles import (
+    recurring_in,
+    recurring_threshold,
+    roles_of,
+    sentence_key,
+    structure,
+)
 from qa.index.shrink import shrunk
 from qa.index.units import bm25_text, embedding_units
 from qa.index.vectors import (

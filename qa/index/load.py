@@ -25,7 +25,6 @@ from qa.corpus.catalogue import Report, corpus_hash, default_corpus_dir
 from qa.index.bm25.read import load_bm25
 from qa.index.build import build_index
 from qa.index.folders import CURRENT
-from qa.index.roles import ROLES
 from qa.index.format import (
     FORMAT_VERSION,
     IndexCorrupt,
@@ -35,6 +34,7 @@ from qa.index.format import (
     default_index_dir,
     pipeline_hash,
 )
+from qa.index.roles import ROLES
 from qa.index.store import StoredPassages, field_of, read_store
 from qa.index.vectors import FILTER_EXACT_SHARE
 

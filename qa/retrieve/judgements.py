@@ -17,7 +17,7 @@ What it does not do: read grades from text (`qa.corpus.facts`), or compose answe
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from qa.corpus.catalogue import Report
 from qa.corpus.facts import key_for
@@ -44,9 +44,6 @@ class JudgementRow:
     judgements: tuple[Grade, ...]
     passage_id: str | None
     year: int
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"judgements": [asdict(g) for g in self.judgements]}
 
     def grade_of(self, key: str) -> Grade | None:
         return next((g for g in self.judgements if g.key == key), None)

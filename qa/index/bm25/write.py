@@ -35,7 +35,7 @@ OFFSETS = "token_offsets.npy"
 
 
 def lexical_hash() -> str:
-    """sha256 of what decides a passage's tokens: qa/lexical.py and the versions of bm25s (its
+    """sha256 of what decides a passage's tokens: qa/index/lexical.py and the versions of bm25s (its
     stopwords and splitting) and PyStemmer."""
     digest = hashlib.sha256((Path(__file__).resolve().parents[1] / "lexical.py").read_bytes())
     for name in ("bm25s", "PyStemmer"):
