@@ -343,3 +343,16 @@ def test_a_server_store_is_read_not_written_by_a_search(index_dir, capsys):
 
     assert main(["search", "care", "--index", str(index_dir), "--store", "qdrant::memory:#empty"]) == 2
     assert "holds no build yet: run `reportqa index --store qdrant::memory:#empty`" in capsys.readouterr().err
+
+
+def test_a_passage_is_stored_with_every_year_a_question_may_name_its_report_by(index):
+    """The store filters years as the local store does (Report.in_years): an inspection on site in
+    2024 and published in 2025 answers a question about either year."""
+    from dataclasses import replace
+
+    from qa.index.stores.schema import passage_payload
+
+    passage = index.passages[0]
+    report = replace(index.reports[passage.doc_id], date="2025", inspection_start="2024-11-18",
+                     inspection_end="2024-11-29", published="2025-01-15")
+    assert passage_payload(passage, report)["year"] == [2024, 2025]

@@ -114,6 +114,6 @@ def passage_payload(p: Passage, report: Report) -> dict:
     row = {name: getattr(p, name) for name in _PASSAGE_FIELDS}
     row["spans"] = [list(s) for s in p.spans]
     return {"type": "passage", "report": report.id, "council": council_key(report.authority), "kind": report.kind,
-            "year": report.year, "passage": row}
+            "year": sorted(report.years), "passage": row}  # every year a question may name it by (Report.years)
 
 
