@@ -128,6 +128,7 @@ def test_a_published_index_is_served_without_a_restart_and_without_a_failed_requ
         for t in clients:
             t.join(30)
         health = get(port, "/healthz")[1]
+    app.extensions["reportqa"]["live"].stop_watching()
     failures = [r for r in results if r != 200]
     assert len(results) > 20 and failures == [], failures[:5]
     assert health["index"] == "build-20990101T000000-1" and health["passages"] == 133
@@ -161,6 +162,9 @@ def test_a_build_that_cannot_be_loaded_is_skipped_and_the_old_one_kept(own_index
     shutil.copytree(own_index / first, own_index / "build-20990101T000000-3")
     point_at("build-20990101T000000-3")  # the next good build is taken
     assert client.get("/healthz").get_json()["index"] == "build-20990101T000000-3"
+    live.stop_watching()
+    live._watcher.join(5)
+    assert not live._watcher.is_alive()
 
 
 def test_an_app_given_an_index_does_not_watch_unless_asked(index):

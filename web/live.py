@@ -6,9 +6,10 @@ one snapshot from start to end.
 A watcher thread in each serving process reads the target of the `current` link twice a second
 (one readlink); when a rebuild has re-pointed it, the watcher loads the new build and then
 replaces the reference in one assignment, whether or not requests come meanwhile (a request made
-2 s after a publish is answered from the new build in every worker). Requests never wait for a load and never see half of one; a build
-that cannot be loaded (deleted meanwhile, damaged, stale for this code) is logged and the old one
-kept, until the link changes again.
+2 s after a publish is answered from the new build in every worker). Requests never wait for a
+load and never see half of one; a build that cannot be loaded (deleted meanwhile, damaged, stale
+for this code) is logged and the old one kept, until the link changes again. `stop_watching` ends
+the thread.
 
 What it does not do: build indexes (`reportqa index` does, publishing by an atomic link swap), or
 free the old snapshot while a request still uses it (it is garbage once the last one finishes).
@@ -95,7 +96,7 @@ class Live:
         self.interval = interval
         self._target = snapshot.build  # the build last loaded or last found unusable
         self._watcher: threading.Thread | None = None
-        self._loading: threading.Thread | None = None
+        self._loading = False  # a build is being loaded now
         self._stop = threading.Event()
 
     @property
@@ -127,11 +128,11 @@ class Live:
         while not self._stop.is_set():
             target = self._published()
             if target and target != self._target:
-                self._loading = threading.current_thread()
+                self._loading = True
                 try:
                     self._load()
                 finally:
-                    self._target, self._loading = target, None
+                    self._target, self._loading = target, False
             self._stop.wait(self.interval)
 
     def _published(self) -> str | None:
@@ -158,5 +159,5 @@ class Live:
     def wait(self, timeout: float | None = None) -> None:
         """Wait until the published build has been loaded (or found unusable), for tests and scripts."""
         deadline = time.monotonic() + (30 if timeout is None else timeout)
-        while time.monotonic() < deadline and (self._loading is not None or self._published() != self._target):
+        while time.monotonic() < deadline and (self._loading or self._published() != self._target):
             time.sleep(0.05)
