@@ -65,6 +65,7 @@ from qa.index.roles import (
     structure,
 )
 from qa.index.shrink import shrunk
+from qa.index.store import make_passage
 from qa.index.units import bm25_text, embedding_units
 from qa.index.vectors import (
     HNSW_EF_CONSTRUCTION,
@@ -100,8 +101,7 @@ def _passage_lines(data: bytes, count: int) -> list[bytes]:
 
 
 def _passage(line: bytes) -> Passage:
-    p = json.loads(line)
-    return Passage(**(p | {"spans": tuple(map(tuple, p["spans"]))}))
+    return make_passage(json.loads(line))  # as the loaded index makes its passages
 
 
 @dataclass
