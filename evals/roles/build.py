@@ -1,7 +1,12 @@
 """Write dev.jsonl and test.jsonl from the drawn sentences and the hand-decided roles.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=$PWD python evals/roles/sample.py > /tmp/candidates.jsonl
-    python evals/roles/build.py /tmp/candidates.jsonl
+    HF_HUB_OFFLINE=1 PYTHONPATH=$PWD python evals/roles/sample_more.py > /tmp/more.jsonl
+    python evals/roles/build.py /tmp/more.jsonl
+
+A sentence already in dev.jsonl or test.jsonl keeps its record: the first draw (`sample.py`) was cut
+by the chunker of commit 3ad5048, and the chunker has changed since, so that draw is reproduced only
+there (`git worktree add /tmp/draw1 3ad5048`, then `sample.py` and this script in it). The draws
+given here add their labelled ids to the split they name.
 
 labels.tsv holds one line a sentence: id, role, mixed (1 or 0) and the sentence itself, so that a
 changed draw (a changed chunker or splitter) is caught here instead of silently mislabelling.
@@ -28,10 +33,17 @@ def main(candidates: Path) -> None:
         rid, role, mixed, sentence = line.split("\t")
         assert role in ROLES, (rid, role)
         labels[rid] = (role, mixed == "1", sentence)
-    rows = [json.loads(line) for line in candidates.read_text(encoding="utf-8").splitlines()]
     out = collections.defaultdict(list)
-    seen = set()
+    for split in ("dev", "test"):
+        path = HERE / f"{split}.jsonl"
+        if path.exists():
+            out[split] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    held = {r["id"] for rs in out.values() for r in rs}
+    seen = {r["sentence"] for rs in out.values() for r in rs}
+    rows = [json.loads(line) for line in candidates.read_text(encoding="utf-8").splitlines()]
     for row in rows:
+        if row["id"] in held:
+            continue
         if row["id"] not in labels:
             continue  # drawn but not (yet) labelled
         role, mixed, sentence = labels[row["id"]]

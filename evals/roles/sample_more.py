@@ -1,0 +1,87 @@
+"""Draw more training sentences for the sentence-role set (issue #18): strength against concern.
+
+    HF_HUB_OFFLINE=1 PYTHONPATH=$PWD python evals/roles/sample_more.py > /tmp/more.jsonl
+    python evals/roles/build.py /tmp/more.jsonl      # + labels.tsv -> the new ids added to dev.jsonl
+
+The role model's weakest call is strength against concern, and the first draw (`sample.py`) gave it
+343 training sentences. This draw adds body sentences of councils in neither split, all to dev, so
+the test part stays as it was. Like `sample.py` it only PRESENTS sentences (the product's chunker and
+splitter, a seeded draw); a person decides each role by reading it.
+
+- Councils: every council of the archive in neither dev nor test, in a seeded shuffle, the first
+  `COUNCILS` of them.
+- One report a council: a seeded choice for every other council, the weakest report (most
+  judgements requires improvement or inadequate) for the rest, since most reports are graded good
+  and the first draw held two praising sentences to one critical.
+- `PER_REPORT` body sentences a report (a passage of findings, at least four words, not stock text
+  found in 8 or more reports, not an improvement list), none already labelled.
+
+Ids continue after the last labelled one (r0933 ...).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+from sample import ARCHIVE, IMPROVE_SECTION, STOCK_MIN, council_of, read_report, words
+
+HERE = Path(__file__).resolve().parent
+SEED = 1818
+COUNCILS, PER_REPORT = 72, 14
+FIRST_ID = 933
+
+
+def labelled() -> list[dict]:
+    return [json.loads(line) for split in ("dev", "test")
+            for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    held = labelled()
+    taken_councils = {it["council"] for it in held}
+    seen = {it["sentence"] for it in held}
+    folders = sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir())
+    councils = sorted({council_of(f) for f in folders} - taken_councils)
+    rng.shuffle(councils)
+    reports: dict[str, list[dict]] = {}
+    spread: dict[str, int] = {}
+    for f in folders:
+        for pdf in sorted((ARCHIVE / f).glob("*.pdf")):
+            r = read_report(pdf)
+            if r and r["sentences"] and r["framework"]:
+                reports.setdefault(council_of(f), []).append(r)
+                for s in {x["sentence"] for x in r["sentences"]}:
+                    spread[s] = spread.get(s, 0) + 1
+    n_id = FIRST_ID
+    for n_council, council in enumerate(councils[:COUNCILS]):
+        rs = reports.get(council, [])
+        if not rs:
+            continue
+        if n_council % 2:
+            r = max(rs, key=lambda r: sum(g in ("inadequate", "requires improvement") for g in r["grades"]))
+        else:
+            r = rng.choice(rs)
+        body = [s for s in r["sentences"] if s["kind"] in ("paragraph", "summary", "point") and words(s["sentence"]) >= 4
+                and spread[s["sentence"]] < STOCK_MIN and not IMPROVE_SECTION.match(s["section"])]
+        n = 0
+        for s in rng.sample(body, len(body)):
+            if n >= PER_REPORT:
+                break
+            if s["sentence"] in seen:
+                continue
+            seen.add(s["sentence"])
+            print(json.dumps(dict(id=f"r{n_id:04d}", split="dev", council=council, file=r["file"], year=r["year"],
+                                  framework=r["framework"], section=s["section"], passage=s["passage"],
+                                  sentence=s["sentence"], previous=s["previous"], stratum="more training"),
+                             ensure_ascii=False))
+            n_id += 1
+            n += 1
+    print(f"{n_id - FIRST_ID} sentences from {min(COUNCILS, len(councils))} councils", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
