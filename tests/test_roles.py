@@ -62,20 +62,52 @@ def test_roles_are_decided_from_the_vector_the_previous_sentence_and_recurrence(
     vectors = np.array([[1, 0, 0], [0.6, 0.5, 0], [0, 0, 1], [0.9, 0, 0]], dtype=np.float32)
     passage = np.array([0, 0, 1, 2])
     codes = np.zeros(4, dtype=np.int64)
-    got = [R.ROLES[i] for i in R.roles_of(vectors, passage, codes, np.array([0, 0, 0, 1], bool), model, batch=3)]
+    got = [R.ROLES[i] for i in R.roles_of(vectors, passage, codes, np.array([0, 0, 0, 1], bool), model=model, batch=3)]
     # 2nd: alone it is praise (0.6 > 0.5), but it follows nothing that leans; 3rd: neither: finding
     assert got == ["strength", "strength", "finding", "boilerplate"]
     lean = np.array([[0, 1, 0], [0.6, 0.5, 0]], dtype=np.float32)  # "... too late." then a sentence leaning on it
-    assert [R.ROLES[i] for i in R.roles_of(lean, np.array([0, 0]), np.zeros(2, np.int64), np.zeros(2, bool), model)] \
+    assert [R.ROLES[i] for i in R.roles_of(lean, np.array([0, 0]), np.zeros(2, np.int64), np.zeros(2, bool), model=model)] \
         == ["concern", "concern"]
+
+
+def test_a_sentence_is_cut_into_its_words_and_word_pairs_as_the_trainer_cuts_it():
+    assert R.terms("Too late, not always.") == ["too", "late", "not", "always", "too late", "late not", "not always"]
+
+
+def _lexicon() -> R.Lexicon:
+    """Fixed word weights: 'too late' says concern, 'good' strength; IDF 1 except 'good', 2."""
+    vocabulary = np.array(["good", "late", "too", "too late"])
+    weights = np.zeros((4, len(R.ROLES)), dtype=np.float32)
+    weights[3, R.ROLE_INDEX["concern"]] = 2.0
+    weights[0, R.ROLE_INDEX["strength"]] = 1.0
+    return R.Lexicon(vocabulary, np.array([2.0, 1.0, 1.0, 1.0], dtype=np.float32), weights)
+
+
+def test_a_sentences_words_score_by_their_sublinear_tf_idf_of_unit_length():
+    got = _lexicon().scores(["Good, good work.", "It was too late.", "Nothing known here.", ""])
+    # 'good' twice: (1 + ln 2) * 2, alone in the vector: unit length 1 -> strength 1.0
+    assert got[0, R.ROLE_INDEX["strength"]] == pytest.approx(1.0)
+    # 'too', 'late', 'too late' once each with IDF 1: each 1/sqrt(3) -> concern 2/sqrt(3)
+    assert got[1, R.ROLE_INDEX["concern"]] == pytest.approx(2 / np.sqrt(3))
+    assert not got[2:].any()  # no known word: no share
+
+
+def test_a_sentences_words_can_turn_its_role():
+    model = R.RoleModel(_model(3).weights, _model(3).bias, lexicon=_lexicon())
+    vectors = np.array([[0.6, 0.5, 0]], dtype=np.float32)  # leans to praise by its vector alone
+    args = (vectors, np.array([0]), np.zeros(1, np.int64), np.zeros(1, bool))
+    assert R.ROLES[R.roles_of(*args, model=model)[0]] == "strength"
+    words = model.lexicon.scores(["However, this is too late."])
+    assert R.ROLES[R.roles_of(*args, words, model=model)[0]] == "concern"
 
 
 def test_the_weights_round_trip_and_refuse_other_roles(tmp_path):
     model = _model(2)
-    model = R.RoleModel(model.weights, model.bias, np.array([5, 3]))
+    model = R.RoleModel(model.weights, model.bias, np.array([5, 3]), _lexicon())
     model.save(tmp_path / "m.npz")
     again = R.RoleModel.load(tmp_path / "m.npz")
     assert np.array_equal(again.weights, model.weights) and again.stock_keys.tolist() == [3, 5]
+    assert np.array_equal(again.lexicon.scores(["too late"]), model.lexicon.scores(["too late"]))
     np.savez(tmp_path / "bad.npz", weights=model.weights, bias=model.bias, stock_keys=np.zeros(0), roles=np.array(["x"]),
              kinds=np.array(R.KINDS))
     with pytest.raises(ValueError):
@@ -86,6 +118,7 @@ def test_the_shipped_model_fits_the_features():
     model = R.default_model()
     assert model.weights.shape == (2 * 384 + len(R.KINDS) + R.STRUCTURE_BITS + 1, len(R.ROLES))
     assert len(model.stock_keys) > 100
+    assert len(model.lexicon.vocabulary) == len(model.lexicon.idf) == len(model.lexicon.weights) > 1000
 
 
 def _role(index, text: str) -> str:

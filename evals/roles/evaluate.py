@@ -65,7 +65,9 @@ def main() -> None:
     split = sys.argv[sys.argv.index("--split") + 1] if "--split" in sys.argv else "test"
     items = labelled(split)
     truth = np.array([it["role"] for it in items])
-    model = np.array([ROLES[i] for i in default_model().decide(matrix(items), np.array([it['code'] for it in items]))])
+    role_model = default_model()
+    lexical = role_model.lexicon.scores([it["sentence"] for it in items])
+    model = np.array([ROLES[i] for i in role_model.decide(matrix(items), np.array([it["code"] for it in items]), lexical)])
     rule = np.array([section_rule(it) for it in items])
     print("\n".join(table(f"Model ({split})", truth, model) + table(f"Section-only rule ({split})", truth, rule)))
     wrapped = np.array([bool(IMPROVE.search(it["section"] or "")) and it["kind"] == "paragraph" for it in items])

@@ -58,6 +58,8 @@ from qa.index.format import (
     pipeline_hash,
 )
 from qa.index.roles import (
+    ROLES,
+    default_model,
     recurring_in,
     recurring_threshold,
     roles_of,
@@ -117,6 +119,7 @@ class Previous:
     sentence_vectors: np.ndarray
     sentence_spans: np.ndarray
     sentence_keys: np.ndarray
+    sentence_lexical: np.ndarray
     tokens: bm25_index.Tokens | None  # None when the tokenizer changed since
 
     def rows(self, doc_id: str) -> tuple[int, int]:
@@ -145,12 +148,13 @@ def previous_build(index_dir: Path) -> Previous | None:
             path, manifest, _passage_lines((path / "passages.json").read_bytes(), manifest["passages"]),
             np.load(path / "units.npy"), np.load(path / "unit_vectors.npy", mmap_mode="r"),
             np.load(path / "sentences.npy", mmap_mode="r"), np.load(path / "sentence_spans.npy"),
-            np.load(path / "sentence_keys.npy"),
+            np.load(path / "sentence_keys.npy"), np.load(path / "sentence_lexical.npy"),
             bm25_index.read_tokens(path) if manifest.get("lexical_sha256") == bm25_index.lexical_hash() else None,
         )
         consistent = (
             len(previous.unit_passage) == len(previous.unit_vectors) == manifest["units"]
             and len(previous.sentence_vectors) == len(previous.sentence_spans) == len(previous.sentence_keys)
+            == len(previous.sentence_lexical)
             == manifest["sentences"]
             and (previous.tokens is None or len(previous.tokens.offsets) == manifest["passages"] + 1)
         )
@@ -204,6 +208,7 @@ class _Part:
     spans: np.ndarray  # (local passage row, start, end) of each sentence
     sentence_vectors: np.ndarray
     keys: np.ndarray  # (recurrence key, structure code) of each sentence (qa.index.roles)
+    lexical: np.ndarray  # each sentence's words' share of each role's score (qa.index.roles.Lexicon)
     passages: list[Passage] | None = None  # parsed, where the report was chunked now
     token_ids: np.ndarray | None = None  # None: to be tokenized
     token_counts: np.ndarray | None = None
@@ -222,6 +227,7 @@ def _part_from(previous: Previous, lo: int, hi: int) -> _Part:
         spans=spans,
         sentence_vectors=previous.sentence_vectors[s0:s1],
         keys=previous.sentence_keys[s0:s1],
+        lexical=previous.sentence_lexical[s0:s1],
     )
     if previous.tokens is not None:
         part.token_ids, part.token_counts = previous.tokens.rows(lo, hi)
@@ -255,6 +261,7 @@ def _new_parts(reports: list[Report], passages: dict[str, list[Passage]], all_re
             spans=np.array(ss, dtype=np.int64).reshape(-1, 3),
             sentence_vectors=sentence_vectors[v : v + len(ss)],
             keys=sentence_keys(ps, ss, all_reports),
+            lexical=default_model().lexicon.scores([ps[row].text[a:b] for row, a, b in ss]),
             passages=ps,
         ))
         u, v = u + len(us), v + len(ss)
@@ -388,7 +395,8 @@ def build_index(
     keys = np.concatenate([part.keys for part in parts]).astype(np.int64).reshape(-1, 2)
     # Recurrence is the collection's: counted again over every report each build (a cheap count of keys).
     report_of = np.repeat(np.arange(len(parts)), [len(part.keys) for part in parts])
-    roles = roles_of(sentence_vectors, spans[:, 0], keys[:, 1], recurring_in(keys[:, 0], report_of, len(parts)))
+    lexical = np.concatenate([part.lexical for part in parts]).astype(np.float32).reshape(-1, len(ROLES))
+    roles = roles_of(sentence_vectors, spans[:, 0], keys[:, 1], recurring_in(keys[:, 0], report_of, len(parts)), lexical)
     vocabulary = bm25_index.Vocabulary(previous.tokens.vocab if previous is not None and previous.tokens is not None else None)
     _tokenize(parts, reports, vocabulary)
     token_ids, vocab = bm25_index.compact(np.concatenate([part.token_ids for part in parts]), vocabulary.tokens)
@@ -408,6 +416,7 @@ def build_index(
         np.save(build / "sentences.npy", sentence_vectors)
         np.save(build / "sentence_spans.npy", spans.reshape(-1, 3))
         np.save(build / "sentence_keys.npy", keys)
+        np.save(build / "sentence_lexical.npy", lexical)
         np.save(build / "sentence_roles.npy", roles)
         bm25_index.write(build, bm25, token_ids, token_counts)
         (build / "passages.json").write_bytes(passages_json(catalogue, lines))

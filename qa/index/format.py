@@ -17,11 +17,11 @@ from pathlib import Path
 
 from qa.corpus.catalogue import REPO_ROOT
 
-FORMAT_VERSION = 4  # 2: unit vectors stored for reuse, per-report digests; 3: one passage a line, BM25 tokens stored, report rows; 4: sentence roles
+FORMAT_VERSION = 5  # 2: unit vectors stored for reuse, per-report digests; 3: one passage a line, BM25 tokens stored, report rows; 4: sentence roles; 5: their words' scores
 
 
 FILES = ("manifest.json", "passages.json", "units.faiss", "units.npy", "unit_vectors.npy", "sentences.npy", "sentence_spans.npy",
-         "sentence_keys.npy", "sentence_roles.npy", "tokens.npy", "token_offsets.npy")
+         "sentence_keys.npy", "sentence_lexical.npy", "sentence_roles.npy", "tokens.npy", "token_offsets.npy")
 
 
 class IndexProblem(Exception):

@@ -10,6 +10,9 @@ a judgement-table line). The decision is a small model trained on hand-labelled 
 - its structure (`structure`): the passage's kind (improvement point, facts, judgement table,
   action row ...), whether the report is a council paper, list marker, colon, length, and whether
   its section is an older report's list of recommendations or areas for improvement,
+- its words (`Lexicon`): TF-IDF of its words and word pairs, weighed by the same regression, so
+  that "not", "too late" or "inconsistent" count however the sentence's vector leans; the words
+  and their weights are learned from the labelled sentences, never listed by hand,
 - whether the same normalised sentence recurs in many reports of the collection (`recurring`):
   stock text is found by counting, so a new publisher's stock text is found too; the sentences
   that recur across the Ofsted archive the model was trained on are kept with its weights (their
@@ -18,7 +21,10 @@ a judgement-table line). The decision is a small model trained on hand-labelled 
 The model is one multinomial logistic regression over all seven roles (a second stage over
 strength/concern/finding alone gained nothing in cross-validation on dev: evals/roles/README.md).
 
-    roles_of(vectors, previous, codes, recurring, model) -> array of indices into ROLES
+    roles_of(vectors, passage_of, codes, recurring, lexical, model) -> array of indices into ROLES
+
+The words' part of a sentence's scores depends on its text alone, so a build computes it once per
+sentence (`Lexicon.scores`) and keeps it with the sentence for later builds (`sentence_lexical.npy`).
 
 What it does not do: embed (`qa.index.encoder`) or choose the sentences of an answer (`qa.answer`).
 """
@@ -127,6 +133,48 @@ def features(vectors: np.ndarray, previous: np.ndarray, codes: np.ndarray, recur
                       structure_features(codes, recurring_flags)])
 
 
+_WORD = re.compile(r"(?u)\b\w+\b")
+
+
+def terms(sentence: str) -> list[str]:
+    """The sentence's words (runs of letters, digits or '_'), lower case, and each pair of adjacent
+    words, as the scikit-learn TfidfVectorizer that trains the model cuts them (evals/roles/train.py)."""
+    words = _WORD.findall(sentence.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Learned word weights: a sentence's TF-IDF vector (sublinear counts, the training set's IDF,
+    unit length) times `weights` gives its words' share of each role's score."""
+
+    vocabulary: np.ndarray  # sorted terms (str)
+    idf: np.ndarray  # (terms,)
+    weights: np.ndarray  # (terms, len(ROLES))
+
+    @classmethod
+    def empty(cls) -> Lexicon:
+        return cls(np.zeros(0, dtype=str), np.zeros(0, dtype=np.float32), np.zeros((0, len(ROLES)), dtype=np.float32))
+
+    def scores(self, sentences: list[str]) -> np.ndarray:
+        """(sentences, len(ROLES)) float32: each sentence's words' share of each role's score."""
+        out = np.zeros((len(sentences), len(ROLES)), dtype=np.float32)
+        if not len(self.vocabulary):
+            return out
+        index = {t: i for i, t in enumerate(self.vocabulary.tolist())}
+        for n, sentence in enumerate(sentences):
+            counts: dict[int, int] = {}
+            for t in terms(sentence):
+                i = index.get(t)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            if counts:
+                rows = np.fromiter(counts, dtype=np.int64)
+                x = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * self.idf[rows]
+                out[n] = (x / np.linalg.norm(x)) @ self.weights[rows]
+        return out
+
+
 @dataclass(frozen=True)
 class RoleModel:
     """A multinomial logistic regression over all roles: the role is the column of highest score."""
@@ -134,23 +182,29 @@ class RoleModel:
     weights: np.ndarray  # (features, len(ROLES))
     bias: np.ndarray
     stock_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # sorted keys of the sentences recurring in the training archive
+    lexicon: Lexicon = field(default_factory=Lexicon.empty)
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
                             stock_keys=np.unique(np.asarray(self.stock_keys, dtype=np.int64)),
-                            roles=np.array(ROLES), kinds=np.array(KINDS))
+                            roles=np.array(ROLES), kinds=np.array(KINDS), vocabulary=np.asarray(self.lexicon.vocabulary, dtype=str),
+                            idf=self.lexicon.idf.astype(np.float32), word_weights=self.lexicon.weights.astype(np.float32))
 
     @classmethod
     def load(cls, path: Path) -> RoleModel:
         with np.load(path) as data:
             if tuple(data["roles"]) != ROLES or tuple(data["kinds"]) != KINDS:
                 raise ValueError(f"{path} was trained for other roles or passage kinds: run evals/roles/train.py")
-            return cls(data["weights"], data["bias"], data["stock_keys"])
+            lexicon = Lexicon(data["vocabulary"], data["idf"], data["word_weights"]) if "vocabulary" in data else Lexicon.empty()
+            return cls(data["weights"], data["bias"], data["stock_keys"], lexicon)
 
-    def decide(self, x: np.ndarray, codes: np.ndarray | None = None) -> np.ndarray:
-        """The role of highest score; with the sentences' structure codes, procedure only where a
-        council paper records a recommendation or decision (`PROCEDURAL_PLACE`)."""
+    def decide(self, x: np.ndarray, codes: np.ndarray | None = None, lexical: np.ndarray | None = None) -> np.ndarray:
+        """The role of highest score (the words' share added, `lexical`, where given); with the
+        sentences' structure codes, procedure only where a council paper records a recommendation
+        or decision (`PROCEDURAL_PLACE`)."""
         scores = x @ self.weights + self.bias
+        if lexical is not None:
+            scores += lexical
         if codes is not None:
             elsewhere = (np.asarray(codes, dtype=np.int64) & PROCEDURAL_PLACE) == 0
             scores[elsewhere, ROLE_INDEX["procedure"]] = -np.inf
@@ -163,9 +217,10 @@ def default_model() -> RoleModel:
 
 
 def roles_of(vectors: np.ndarray, passage_of: np.ndarray, codes: np.ndarray, recurring_flags: np.ndarray,
-             model: RoleModel | None = None, batch: int = 65536) -> np.ndarray:
+             lexical: np.ndarray | None = None, model: RoleModel | None = None, batch: int = 65536) -> np.ndarray:
     """The role (index into ROLES) of every sentence, given in passage order: its vector, its
-    passage row (to find the previous sentence), its structure code and recurrence."""
+    passage row (to find the previous sentence), its structure code, recurrence and its words'
+    scores (`Lexicon.scores`; None: none)."""
     model = model or default_model()
     n = len(codes)
     out = np.zeros(n, dtype=np.uint8)
@@ -176,7 +231,8 @@ def roles_of(vectors: np.ndarray, passage_of: np.ndarray, codes: np.ndarray, rec
         p = np.zeros_like(v)
         has = prev[lo:hi] >= 0
         p[has] = np.asarray(vectors[prev[lo:hi][has]], dtype=np.float32)  # rows are sorted: a mapped read stays cheap
-        out[lo:hi] = model.decide(features(v, p, codes[lo:hi], recurring_flags[lo:hi]), codes[lo:hi])
+        words = None if lexical is None else np.asarray(lexical[lo:hi], dtype=np.float32)
+        out[lo:hi] = model.decide(features(v, p, codes[lo:hi], recurring_flags[lo:hi]), codes[lo:hi], words)
     return out
 
 
@@ -199,8 +255,9 @@ def decide_passages(passages: list, council_paper: dict[str, bool], model: RoleM
     codes = np.array([structure(t, passages[row].kind, council_paper.get(passages[row].doc_id, False),
                                 passages[row].section) for t, (row, _, _) in zip(texts, spans)], dtype=np.int64)
     report_of = np.array([reports[passages[row].doc_id] for row, _, _ in spans], dtype=np.int64)
+    model = model or default_model()
     roles = roles_of(vectors, np.array([row for row, _, _ in spans], dtype=np.int64), codes,
-                     recurring_in(keys, report_of, len(reports), model), model) if spans else []
+                     recurring_in(keys, report_of, len(reports), model), model.lexicon.scores(texts), model) if spans else []
     out: list[list[tuple[int, int, str]]] = [[] for _ in passages]
     for (row, a, b), role in zip(spans, roles):
         out[row].append((a, b, ROLES[int(role)]))
