@@ -106,3 +106,22 @@ def test_the_latest_inspection_of_a_council_is_one_however_the_catalogue_writes_
 
     rows = matching_rows(councils_index, rating_ask("Which councils are rated good?", []))
     assert [r.doc_id for r in rows if "Oxfordshire" in r.authority] == ["ofsted-ilacs-2024"]
+
+
+def test_a_council_ofsted_does_not_inspect_is_declined_as_outside_its_remit(councils_answerer):
+    a = councils_answerer.answer("How did Ofsted rate Cardiff Council's children's services?")
+    assert a.abstained and not a.citations
+    assert "Cardiff is a council in Wales" in a.answer and "England only" in a.answer and "Dorset" in a.answer
+
+
+def test_a_year_with_no_report_of_the_council_named_is_declined_offering_its_nearest(councils_answerer):
+    a = councils_answerer.answer("What did Ofsted's 2019 inspection of Dorset conclude?")
+    assert a.abstained and not a.citations
+    assert "no report about Dorset from 2019" in a.answer and "the nearest is" in a.answer and "2025" in a.answer
+
+
+def test_a_follow_up_is_answered_for_the_council_of_the_conversation(councils_answerer):
+    a = councils_answerer.answer("And what did they say about their accommodation?",
+                                 history=["What did inspectors say about care leavers in Dorset?"])
+    assert a.standalone_query.endswith("in Dorset?")
+    assert not a.abstained and cited_docs(a) and all("dorset" in d for d in cited_docs(a))

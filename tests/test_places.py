@@ -33,3 +33,19 @@ def test_a_question_names_councils_in_order_each_once():
 def test_a_name_that_is_also_a_word_counts_only_when_written_as_a_name():
     assert mentioned("How are children reading in schools?") == []
     assert [a.display for a in mentioned("What did Ofsted say about Reading?")] == ["Reading"]
+
+
+def test_the_councils_of_wales_scotland_and_northern_ireland_are_known_from_the_same_register():
+    from importlib import resources
+
+    from qa.corpus.places import councils_outside_england, mentioned_outside_england
+
+    header = resources.files("qa").joinpath("data/councils_outside_england.csv").read_text(encoding="utf-8")
+    assert header.startswith("# source: ONS Local Authority Districts (May 2023)")
+    nations = [c.nation for c in councils_outside_england()]
+    assert (nations.count("Wales"), nations.count("Scotland"), nations.count("Northern Ireland")) == (22, 32, 11)
+    found = mentioned_outside_england("How did Ofsted rate Cardiff Council, Glasgow and Belfast?")
+    assert [(c.name, c.nation) for c in found] == [("Cardiff", "Wales"), ("Glasgow City", "Scotland"),
+                                                  ("Belfast", "Northern Ireland")]
+    assert mentioned_outside_england("What did inspectors say about care leavers in Richmond?") == []
+    assert mentioned_outside_england("How did Leeds do?") == []

@@ -3,8 +3,8 @@
 What it does: carries the subject of the earlier turn into a follow-up ("And when do their PAs
 start?" after "What did inspectors say about care leavers?" -> "When do care leavers' PAs
 start?"), repeats the earlier question for "tell me more" or "why?", swaps the year for "And in
-2014?", and carries the earlier question's report scope ("in 2024", "the local news") when the
-follow-up names none of its own.
+2014?", carries "And <council>?" into the earlier question about that council, and writes in every part of the
+conversation's scope (council, year, kind of report: `qa.answer.scope`) the follow-up does not state.
 
 What it does not do: retrieve, or decide what the question asks for (that is `qa.answer.query`).
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.scope import conversation_scope, restated, scope_of
+from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
 
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
@@ -64,25 +66,37 @@ YEAR_ONLY = re.compile(
 REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
 
 
-SCOPE_WORDS = re.compile(
-    r"\b((?:19|20)\d\d|local (?:paper|press|news)|newspaper|the press|council paper|cabinet|scrutiny committee)\b", re.I)
-
-
 def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
-    """Rewrite a follow-up so it can be searched on its own, carrying the earlier subject and the
-    earlier question's report scope ('in 2024', 'the local news') when it names none of its own."""
+    """Rewrite a follow-up so it can be searched on its own: the earlier subject carried into it
+    (here), and every part of the conversation's scope it does not state — council, year, kind of
+    report — written in (`qa.answer.scope`)."""
     question = " ".join(question.split())
     if not history:
         return question
     previous = standalone_query(history[-1], tuple(history[:-1]))
     rewritten = _rewrite(question, previous)
-    if rewritten == previous or COURTESY.match(question) or SCOPE_WORDS.search(rewritten):
+    if COURTESY.match(question):
         return rewritten
-    carried = list(dict.fromkeys(m.group(0) for m in SCOPE_WORDS.finditer(previous)
-                                 if not re.search(r"\b(since|after|before)\s+$", previous[:m.start()], re.I)))
-    if not carried:
-        return rewritten
-    return f"{rewritten.rstrip('?. ')} ({', '.join(carried)})?"
+    return restated(rewritten, scope_of(question).over(conversation_scope(history)))
+
+
+def _other_councils(question: str, previous: str) -> str | None:
+    """'And <council>?', 'What about <council A> and <council B>?': the earlier question about these councils
+    instead of its own, or None when the question says more than council names."""
+    found = mentions(question)
+    rest = question
+    for start, end, _ in reversed(found):
+        rest = rest[:start] + rest[end:]
+    if not found or content_words(re.sub(r"\b(in|for|at|of|with)\b", " ", rest, flags=re.I)):
+        return None
+    names = " and ".join(dict.fromkeys(question[a:b] for a, b, _ in found))
+    earlier = mentions(previous)
+    if not earlier:
+        return f"{previous.rstrip('?. ')} in {names}?"
+    text = previous
+    for n, (start, end, _) in enumerate(reversed(earlier)):
+        text = text[:start] + (names if n == len(earlier) - 1 else "") + text[end:]
+    return re.sub(r"\s+(and|,)\s+(?=[?.,]|$)", "", re.sub(r"\s{2,}", " ", text))
 
 
 def _rewrite(question: str, previous: str) -> str:
@@ -95,6 +109,9 @@ def _rewrite(question: str, previous: str) -> str:
         return previous  # 'tell me more', 'and?', 'why?': the same subject again
     connective = stripped.lower() != question.lower()
     stripped = stripped[:1].upper() + stripped[1:]
+    councils = _other_councils(stripped, previous)
+    if councils:
+        return councils
     when = YEAR_ONLY.match(stripped)
     if when:  # 'And in 2014?', 'What about the 2011 report?': the earlier question, another year
         base = previous.rstrip("?. ")
@@ -125,7 +142,8 @@ def _rewrite(question: str, previous: str) -> str:
             return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
                                     not phrase.split()[0].isupper() else phrase, 1)
         return f"{previous.rstrip('?. ')}: {phrase}?"
-    if subject and len(words) <= 2 and subject.lower() not in stripped.lower() and not _subject(stripped):
+    if subject and len(words) <= 2 and subject.lower() not in stripped.lower() and not _subject(stripped) \
+            and not mentions(stripped):  # 'How did Ofsted rate <council>?' is whole: no earlier subject added
         return f"{stripped.rstrip('?. ')} ({subject})?"
     return stripped if connective else question
 

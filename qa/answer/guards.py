@@ -1,7 +1,9 @@
 """Questions about something outside the collection, told before any answer is composed.
 
 What it does: declines, naming what is missing and what the collection holds, a question about
-a council the collection holds no report about ("Reading", "Slough"), about a name no report,
+a council the collection holds no report about ("Reading", "Slough") or one Ofsted does not
+inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register), a year with no
+report about the council named (offering its nearest report), about a name no report,
 glossary entry or English word knows ("Buckinghamshire", "GCSE"), or about a year no report is
 from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
 
@@ -22,13 +24,16 @@ from functools import lru_cache
 
 from qa.answer.followup import YEAR
 from qa.answer.query import DATES_A_COMPARISON, Query
-from qa.corpus.places import held_councils, mentioned, same_council
+from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
 from qa.index.vocabulary import known_stems
 from qa.retrieve.glossary import load_glossary
 
 REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
+# Who inspects children's services where Ofsted does not.
+REGULATORS = {"Wales": "Care Inspectorate Wales", "Scotland": "the Care Inspectorate",
+              "Northern Ireland": "the Regulation and Quality Improvement Authority"}
 COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "asap", "faq", "aka", "etc", "eg", "ie"}
 WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -64,6 +69,23 @@ class Guards:
         self.years = {r.year for r in index.reports.values()} | {
             int(y) for r in index.reports.values() for y in YEAR.findall(r.about)}
 
+    def year_not_held(self, query: Query) -> str | None:
+        """A question naming held councils and years none of whose reports is from or about: the
+        nearest report of each council, offered by name (its year and kind)."""
+        years = set(query.scope.years)
+        if not years or not query.councils:
+            return None
+        missing = []
+        for council in query.councils:
+            reports = [self.index.reports[i] for i in self.held.get(council, ())]
+            if reports and not any(years & r.years for r in reports):
+                nearest = min(reports, key=lambda r: (min(abs(y - x) for y in r.years for x in years), -r.year))
+                missing.append(f"no report about {council.display} from {' or '.join(map(str, sorted(years)))}; "
+                               f"the nearest is {nearest.short_title} ({nearest.kind}, {nearest.date})")
+        if not missing:
+            return None
+        return "The collection holds " + "; and ".join(missing) + ". Ask about that report, or name another year."
+
     def held_names(self, limit: int = 12) -> str:
         names = sorted(a.display for a in self.held)
         more = f" and {len(names) - limit} more (see /reports)" if len(names) > limit else ""
@@ -91,6 +113,15 @@ class Guards:
     def outside(self, query: Query) -> str | None:
         """Why the question is about something the collection does not hold, or None."""
         text = query.text
+        beyond = mentioned_outside_england(text)
+        if beyond:  # Cardiff, Glasgow, Belfast: not inspected by Ofsted at all
+            council = beyond[0]
+            return (f"{council.name} is a council in {council.nation}: Ofsted inspects children's services in England only "
+                    f"({REGULATORS[council.nation]} inspects them in {council.nation}), so this collection holds no "
+                    f"inspection of it. It holds reports about {self.held_names()}.")
+        unheld_year = self.year_not_held(query)
+        if unheld_year:
+            return unheld_year
         outside = [c.display for c in mentioned(text) if c not in self.held]
         if outside:  # another English council, even one named like a word ('Reading', 'Slough')
             return f"The collection holds no report about {' or '.join(outside)}; it holds reports about {self.held_names()}."

@@ -24,6 +24,7 @@ import numpy as np
 
 from qa.answer.followup import YEAR, content_words, standalone_query
 from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
+from qa.answer.scope import Scope, conversation_scope, scope_of
 from qa.corpus.places import Authority, mentioned
 from qa.index.lexical import stems
 from qa.retrieve.glossary import Term, matching_terms
@@ -107,6 +108,7 @@ class Query:
     concepts: tuple[tuple[frozenset[str], ...], ...]  # what a sentence must mention, each with its alternatives
     figure: str | None  # "money", "share", "count" when it asks for a figure
     rating: RatingAsk | None
+    scope: Scope  # the councils, years and kinds of report in scope: its own, else the conversation's
     asks_grade: bool  # names a grade or a judgement: judgement-table rows answer it best
     about_inspectors: bool  # "what did inspectors say": inspection reports are the primary source
     asks_who: bool  # 'who led ...?', 'which officer ...?': a person's name answers it
@@ -242,7 +244,8 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     return Query(
         question=question, text=text, history=history, intent=intent, given=given, filters=filters, implied=implied,
         councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
-        concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating, asks_grade=bool(RATING.search(text)),
+        concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
+        scope=scope_of(question).over(conversation_scope(history)), asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
         asks_who=bool(WHO.search(text)),
         vector=encode(text),

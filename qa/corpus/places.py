@@ -9,8 +9,14 @@ the councils a question names with a single compiled regular expression.
     find_authority("Leeds City Council").name   -> "Leeds"
     mentioned("Compare care leavers in Leeds and Manchester")  -> [Leeds, Manchester]
 
+It also knows the councils of Wales, Scotland and Northern Ireland (`qa/data/councils_outside_england.csv`,
+from the same ONS register), only to tell that a question names one (`mentioned_outside_england`):
+Ofsted inspects English councils only.
+
+    mentioned_outside_england("How did Ofsted rate Cardiff Council?")  -> [OtherCouncil("Cardiff", "Wales")]
+
 What it does not do: decide what to do with a council once found (scoping and declines are the
-answer stage's), or know councils outside England (Ofsted inspects English councils only).
+answer stage's).
 """
 
 from __future__ import annotations
@@ -110,18 +116,23 @@ def _matcher() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
 
 
-def mentioned(text: str) -> list[Authority]:
-    """The councils a text names, in order, each once. In a question typed with capitals, a name
-    must be capitalised as a name is ("Reading", not "reading the report")."""
+def mentions(text: str) -> list[tuple[int, int, Authority]]:
+    """Where a text names a council: (start, end, authority) of each name, in order. In a question
+    typed with capitals, a name must be capitalised as a name is ("Reading", not "reading the report")."""
     lowercase_only = text == text.lower()
-    found: list[Authority] = []
+    found = []
     for m in _matcher().finditer(text):
         if not lowercase_only and not m.group(0)[:1].isupper():
             continue
         authority = find_authority(m.group(0))
-        if authority is not None and authority not in found:
-            found.append(authority)
+        if authority is not None:
+            found.append((m.start(), m.end(), authority))
     return found
+
+
+def mentioned(text: str) -> list[Authority]:
+    """The councils a text names, in order, each once."""
+    return list(dict.fromkeys(a for _, _, a in mentions(text)))
 
 
 @lru_cache(maxsize=4096)
@@ -139,3 +150,48 @@ def held_councils(reports) -> dict[Authority, tuple[str, ...]]:
         if authority is not None:
             held.setdefault(authority, []).append(report.id)
     return {a: tuple(ids) for a, ids in held.items()}
+
+
+@dataclass(frozen=True)
+class OtherCouncil:
+    """A council of Wales, Scotland or Northern Ireland: outside Ofsted's remit."""
+
+    code: str
+    name: str
+    nation: str
+    aliases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def councils_outside_england() -> tuple[OtherCouncil, ...]:
+    text = resources.files("qa").joinpath("data/councils_outside_england.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return tuple(OtherCouncil(r["code"], r["name"], r["nation"], tuple(a for a in (r["aliases"] or "").split("|") if a))
+                 for r in rows)
+
+
+@lru_cache(maxsize=1)
+def _outside_matcher() -> tuple[re.Pattern, dict[str, OtherCouncil]]:
+    by_key = {normalise(n): c for c in councils_outside_england() for n in (c.name, *c.aliases)}
+    names = sorted({n for c in councils_outside_england() for n in (c.name, *c.aliases)}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+").replace(r"\&", "(?:&|and)") for n in names)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I), by_key
+
+
+def mentioned_outside_england(text: str) -> list[OtherCouncil]:
+    """The councils of Wales, Scotland or Northern Ireland a text names (capitalised as names are,
+    unless the whole text is lower case), each once; none where an English council's name covers
+    the same words."""
+    pattern, by_key = _outside_matcher()
+    english = [(a, b) for a, b, _ in mentions(text)]
+    lowercase_only = text == text.lower()
+    found: list[OtherCouncil] = []
+    for m in pattern.finditer(text):
+        if not lowercase_only and not m.group(0)[:1].isupper():
+            continue
+        if any(a < m.end() and m.start() < b for a, b in english):
+            continue
+        council = by_key.get(normalise(m.group(0)))
+        if council is not None and council not in found:
+            found.append(council)
+    return found

@@ -1,0 +1,57 @@
+"""A question's scope (qa.answer.scope) and how a follow-up inherits it: councils, years and kinds
+of report stated by the question itself win, every part it does not state comes from the turn
+before, and the question shown and searched names them (issue #19)."""
+
+from __future__ import annotations
+
+from qa.answer.followup import standalone_query
+from qa.answer.scope import Scope, conversation_scope, restated, scope_of
+from qa.corpus.places import find_authority
+
+DORSET, KNOWSLEY = find_authority("Dorset"), find_authority("Knowsley")
+
+
+def test_a_question_states_its_councils_years_and_kinds_of_report():
+    s = scope_of("What did the local paper say about Dorset's 2021 inspection?")
+    assert s == Scope(councils=(DORSET,), years=(2021,), kinds=("local paper",))
+    assert scope_of("How has care changed since 2015?").years == ()  # 'since' dates a comparison
+    assert scope_of("Which councils were judged inadequate?").across
+
+
+def test_each_part_a_turn_does_not_state_comes_from_the_turn_before():
+    turns = ["What did inspectors say about care leavers in Dorset in 2021?", "And their accommodation?",
+             "What about Knowsley?"]
+    assert conversation_scope(turns[:2]) == Scope(councils=(DORSET,), years=(2021,))
+    assert conversation_scope(turns) == Scope(councils=(KNOWSLEY,), years=(2021,))
+    # a question asked across councils states its councils: none is carried into it
+    assert conversation_scope(turns[:1] + ["Which councils were judged inadequate?"]).councils == ()
+
+
+def test_the_restated_question_names_what_it_lacks_and_nothing_twice():
+    scope = Scope(councils=(DORSET,), years=(2021,), kinds=("local paper",))
+    assert restated("What about fostering?", scope) == "What about fostering in Dorset in 2021 (local paper)?"
+    assert restated("What did the local paper say about Dorset in 2021?", scope) == (
+        "What did the local paper say about Dorset in 2021?")
+
+
+def test_a_follow_up_keeps_the_council_of_the_conversation():
+    earlier = ["What did inspectors say about care leavers in Dorset?"]
+    assert standalone_query("And what did they say about their accommodation?", earlier) == (
+        "What did they say about care leavers' accommodation in Dorset?")
+    assert standalone_query("tell me more", earlier) == earlier[0]
+    assert standalone_query("And were young carers there getting the help they needed?",
+                            ["How did Ofsted rate Knowsley?"]).endswith("in Knowsley?")
+
+
+def test_naming_another_council_asks_the_earlier_question_of_it():
+    earlier = ["What did inspectors say about care leavers in Dorset?"]
+    assert standalone_query("And Knowsley?", earlier) == "What did inspectors say about care leavers in Knowsley?"
+    assert standalone_query("What about Leeds and Wigan?", earlier) == (
+        "What did inspectors say about care leavers in Leeds and Wigan?")
+
+
+def test_a_whole_question_about_another_council_takes_no_earlier_topic():
+    earlier = ["What did inspectors say about care leavers in Dorset?"]
+    assert standalone_query("How did Ofsted rate Knowsley?", earlier) == "How did Ofsted rate Knowsley?"
+    assert standalone_query("Which councils were judged inadequate this year?", earlier) == (
+        "Which councils were judged inadequate this year?")
