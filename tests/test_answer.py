@@ -146,7 +146,7 @@ def test_ask_text_mode_prints_the_answer_then_numbered_sources(index_dir):
          "--index", str(index_dir)], capture_output=True, text=True, timeout=600)
     out = result.stdout
     assert "Care leavers in Oxfordshire are exempt from council tax. [1]" in out
-    assert "\nSources:\n[1] Ofsted ILACS 2024, para 41 — inspection report, 2024" in out
+    assert "\nSources:\n[1] Oxfordshire: Ofsted ILACS 2024, para 41 — inspection report, 2024" in out
 
 
 def test_what_keeps_coming_back_finds_themes_raised_about_more_than_one_inspection(answerer):
@@ -241,12 +241,13 @@ def _is_field(text: str) -> bool:
 
 
 def _statements(point: str, pieces: list[str]) -> list[str] | None:
-    """The point as the quoted pieces it is made of, in order (None when it is not)."""
+    """The point as the quoted pieces it is made of, in order, joined by a space or by " … " where
+    text between them is left out (None when it is not)."""
     if point in pieces:
         return [point]
     for piece in sorted(pieces, key=len, reverse=True):
         if point.startswith(piece + " "):
-            rest = _statements(point[len(piece) + 1:], pieces)
+            rest = _statements(point[len(piece) + 1:].removeprefix("… "), pieces)
             if rest is not None:
                 return [piece] + rest
     return None

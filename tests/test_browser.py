@@ -61,7 +61,7 @@ def test_ask_see_cited_answer_open_source_and_open_in_report(page, server):
     too_late.click()
     panel = page.locator("#source")
     expect(panel).to_be_visible()
-    expect(page.locator("#source-title")).to_have_text("Ofsted ILACS 2024, para 33")
+    expect(page.locator("#source-title")).to_have_text("Oxfordshire: Ofsted ILACS 2024, para 33")
     expect(panel.locator("mark").first).to_contain_text("PAs start direct work with care leavers")
     expect(panel).to_contain_text("The experiences and progress of care leavers: good")
     page.keyboard.press("Escape")
@@ -102,7 +102,7 @@ def test_filters_limit_the_answer_to_one_report(page, server):
     turn = ask(page, "What happened about foster carers?")
     sources = turn.locator(".sources .source-link")
     expect(sources.first).to_be_visible()
-    assert all(s.startswith("Scrutiny action plan 2015, action ") for s in sources.all_inner_texts())
+    assert all(s.startswith("Oxfordshire: Scrutiny action plan 2015, action ") for s in sources.all_inner_texts())
     expect(turn.locator(".answer h3.lead", has_not_text="Scrutiny action plan 2015")).to_have_count(0)
 
 
@@ -116,7 +116,7 @@ def test_copy_answer_with_sources(browser, server):
     expect(turn.locator(".copy")).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Care leavers in Oxfordshire are exempt from council tax. [1]" in copied
-    assert "Sources:\n[1] Ofsted ILACS 2024, para 41 — inspection report, 2024" in copied
+    assert "Sources:\n[1] Oxfordshire: Ofsted ILACS 2024, para 41 — inspection report, 2024" in copied
     assert "/reports/ofsted-ilacs-2024?mark=41:" in copied
     context.close()
 
@@ -201,7 +201,7 @@ def test_back_from_the_report_finds_the_conversation_and_a_follow_up_still_uses_
     turn = ask(page, "What did inspectors say about care leavers?")
     before = page.locator(".turn").all_inner_texts()
     turn.locator("li", has_text="too late").locator(".cite").first.click()
-    expect(page.locator("#source-title")).to_have_text("Ofsted ILACS 2024, para 33")
+    expect(page.locator("#source-title")).to_have_text("Oxfordshire: Ofsted ILACS 2024, para 33")
     assert source_field(page, "Passage") == "para 33"
     page.locator("#source .open-report").click()
     page.wait_for_url("**/reports/ofsted-ilacs-2024?mark=33:*#p33")
@@ -212,7 +212,7 @@ def test_back_from_the_report_finds_the_conversation_and_a_follow_up_still_uses_
     assert page.locator(".turn").all_inner_texts() == before  # questions, answers and citations as they were
     expect(page.locator("#empty")).to_be_hidden()
     expect(page.locator("#source")).to_be_visible()  # the source that was open, still open
-    expect(page.locator("#source-title")).to_have_text("Ofsted ILACS 2024, para 33")
+    expect(page.locator("#source-title")).to_have_text("Oxfordshire: Ofsted ILACS 2024, para 33")
     expect(page.locator("#source mark").first).to_contain_text("PAs start direct work with care leavers")
 
     follow = ask(page, "And when do their PAs start?")

@@ -103,7 +103,7 @@ def test_search_prints_absolute_links_under_base_url_and_names_passages_as_a_rea
     assert len(links) == 6 and all(re.fullmatch(re.escape(BASE) + r"/reports/ofsted-ilacs-2024#p[\w.-]+", u) for u in links)
     names = re.findall(r"^\d+\. (.+?)  \(", result.stdout, re.M)
     assert len(names) == 6 and not [n for n in names if INTERNAL.search(n)], names
-    assert any(re.fullmatch(r"Ofsted ILACS 2024, improvement point [1-4]", n) for n in names), names
+    assert any(re.fullmatch(r"Oxfordshire: Ofsted ILACS 2024, improvement point [1-4]", n) for n in names), names
 
 
 def test_the_environment_gives_the_base_url_and_an_empty_option_turns_it_off(index_dir, seed_corpus):
@@ -111,7 +111,7 @@ def test_the_environment_gives_the_base_url_and_an_empty_option_turns_it_off(ind
     data = json.loads(asked(index_dir, seed_corpus, "search", "council tax", "-k", "3", "--json", env=env).stdout)
     assert [r["url"] for r in data["results"]] == [
         f"{BASE}/reportqa/reports/{r['doc_id']}#p{r['label']}" for r in data["results"]]
-    assert all(r["citation"] == f"{r['short_title']}, {r['display_label']}" for r in data["results"])
+    assert all(r["citation"] == f"Oxfordshire: {r['short_title']}, {r['display_label']}" for r in data["results"])
     plain = asked(index_dir, seed_corpus, "search", "council tax", "-k", "3", "--base-url", "", env=env)
     assert plain.returncode == 0 and "https://" not in plain.stdout
     assert re.search(r"^   /reports/ofsted-ilacs-2024#p41$", plain.stdout, re.M)
@@ -121,14 +121,14 @@ def test_ask_prints_its_sources_as_absolute_links(index_dir, seed_corpus):
     result = asked(index_dir, seed_corpus, "ask", "Do young people who have left care pay council tax?",
                    env={"REPORTQA_BASE_URL": BASE})
     assert result.returncode == 0, result.stderr
-    assert "[1] Ofsted ILACS 2024, para 41" in result.stdout
+    assert "[1] Oxfordshire: Ofsted ILACS 2024, para 41" in result.stdout
     assert f"\n    {BASE}/reports/ofsted-ilacs-2024#p41" in result.stdout
     assert not re.search(r"^\s+/reports/", result.stdout, re.M)  # no link left relative
     data = json.loads(asked(index_dir, seed_corpus, "ask", "What needs to improve?", "--json",
                             "--base-url", BASE).stdout)
     for item in data["citations"] + data["passages"]:
         assert item["url"] == f"{BASE}/reports/{item['doc_id']}#p{item['label']}"
-        assert item["citation"] == f"{item['short_title']}, {item['display_label']}"
+        assert item["citation"] == f"Oxfordshire: {item['short_title']}, {item['display_label']}"
         assert not INTERNAL.search(item["citation"])
 
 
@@ -172,7 +172,7 @@ def test_a_malformed_base_url_in_the_environment_is_named_as_such():
 def test_ask_names_improvement_points_with_their_number_in_its_sources(index_dir, seed_corpus):
     result = asked(index_dir, seed_corpus, "ask", "What did Ofsted ask Oxfordshire to improve in 2024?")
     assert result.returncode == 0, result.stderr
-    sources = re.findall(r"^\[\d+\] Ofsted ILACS 2024, (improvement point.*?) — ", result.stdout, re.M)
+    sources = re.findall(r"^\[\d+\] Oxfordshire: Ofsted ILACS 2024, (improvement point.*?) — ", result.stdout, re.M)
     assert sources and sources == [f"improvement point {n}" for n in range(1, len(sources) + 1)], result.stdout
 
 

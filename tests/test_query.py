@@ -34,3 +34,23 @@ def test_each_phrasing_goes_to_the_composition_that_answers_it(question, intent)
 ])
 def test_a_who_question_is_one_that_asks_for_a_person(question, asks):
     assert bool(WHO.search(question)) is asks
+
+
+def test_a_council_chosen_in_the_filter_scopes_the_question_as_if_named(answerer):
+    q = answerer.analyse("What did inspectors say about care leavers?", filters={"authority": "Oxfordshire"})
+    assert q.text == "What did inspectors say about care leavers in Oxfordshire?"
+    assert [c.display for c in q.councils] == ["Oxfordshire"]
+
+
+def test_a_topic_is_searched_without_the_name_of_the_council_the_filter_keeps_to(answerer):
+    from qa.answer.query import without_councils
+
+    assert without_councils("What did inspectors find at the front door in Sunderland?", ("Sunderland",)) == (
+        "What did inspectors find at the front door?")
+    assert without_councils("What did Ofsted say about Dorset's care leavers?", ("Dorset",)) == (
+        "What did Ofsted say about care leavers?")
+    assert without_councils("What about Dorset?", ()) == "What about Dorset?"  # no filter: kept
+    topic = answerer.analyse("What did inspectors say about care leavers in Oxfordshire?")
+    assert topic.search_text == "What did inspectors say about care leavers?"
+    verdict = answerer.analyse("What grade did Oxfordshire get in 2014?")  # verdict sentences name the council
+    assert verdict.search_text == verdict.text

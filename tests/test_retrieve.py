@@ -36,7 +36,7 @@ def test_results_carry_the_fused_score_and_each_retrievers_rank(retriever):
     top = dump(hit_out(hits[0], {}))
     assert top["dense_rank"] and top["bm25_rank"]
     assert top["url"] == "/reports/ofsted-ilacs-2024#p41"
-    assert top["citation"] == "Ofsted ILACS 2024, para 41"
+    assert top["citation"] == "Oxfordshire: Ofsted ILACS 2024, para 41"
     assert {"id", "doc_id", "label", "section", "title", "date", "kind", "text", "score", "url"} <= set(top)
 
 

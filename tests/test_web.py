@@ -106,7 +106,7 @@ def test_api_passages_by_id_and_unknown_ids_are_404(client):
     r = client.get("/api/passages/" + quote("ofsted-ilacs-2024#33", safe=""))
     assert r.status_code == 200
     data = r.get_json()
-    assert data["text"].startswith("PAs start direct work") and data["citation"] == "Ofsted ILACS 2024, para 33"
+    assert data["text"].startswith("PAs start direct work") and data["citation"] == "Oxfordshire: Ofsted ILACS 2024, para 33"
     for bad in ("nope", quote("ofsted-ilacs-2024#999", safe=""), "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"):
         r = client.get("/api/passages/" + bad)
         assert r.status_code == 404 and r.is_json, bad
@@ -340,7 +340,7 @@ def test_a_passage_is_named_as_a_reader_names_it(client, index, passage_id, name
     data = client.get("/api/passages/" + quote(passage_id, safe="")).get_json()
     report = index.reports[data["doc_id"]]
     assert data["display_label"] == name
-    assert data["citation"] == f"{report.short_title}, {name}"
+    assert data["citation"] == f"Oxfordshire: {report.short_title}, {name}"  # the council first: no title names it
     assert data["label"] == passage_id.split("#")[1]  # the anchor keeps the parser's label
 
 
@@ -352,7 +352,7 @@ def test_the_improvement_points_are_counted_in_their_report(index):
 def _named_everywhere(items: list[dict]) -> None:
     for item in items:
         assert item["display_label"] and not INTERNAL.search(item["display_label"]), item["id"]
-        assert item["citation"] == f"{item['short_title']}, {item['display_label']}", item["id"]
+        assert item["citation"] == f"Oxfordshire: {item['short_title']}, {item['display_label']}", item["id"]
 
 
 @pytest.mark.parametrize("question", [
@@ -403,7 +403,7 @@ def test_quote_spans_are_the_spans_the_core_gives_passed_through(app, index, mon
     c = data["citations"][0]
     assert c["quote_spans"] == spans and "spans" not in c
     assert c["report_url"] == "/reports/ofsted-ilacs-2024?mark=41:3-9,20-31#p41"
-    assert c["display_label"] == "para 41" and c["citation"] == "Ofsted ILACS 2024, para 41"
+    assert c["display_label"] == "para 41" and c["citation"] == "Oxfordshire: Ofsted ILACS 2024, para 41"
 
 
 def test_quote_spans_of_real_answers_mark_exactly_the_quoted_sentences(client):

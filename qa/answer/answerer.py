@@ -76,7 +76,7 @@ class Answerer:
         return analyse(question, history, given, self.lookup, self.held, self.ignore, encode_query)
 
     def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
-        return self.retriever.search(query.text, k=k, filters=query.filters if filters is None else filters,
+        return self.retriever.search(query.search_text, k=k, filters=query.filters if filters is None else filters,
                                      vector=query.vector, extra=query.expansion)
 
     def answer(self, question: str, history=(), filters: Filters | dict | None = None) -> Answer:

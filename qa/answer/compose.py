@@ -26,6 +26,9 @@ from qa.corpus.places import normalise
 from qa.retrieve.retriever import Hit, citation_name, passage_url
 
 
+TABLES = ("judgement table", "table", "facts")  # passages quoted a row a line
+
+
 def named(report: Report, lead: str) -> str:
     """A group's lead with its council in front, unless the report's short title names it already."""
     return lead if normalise(report.authority) in normalise(report.short_title) else f"{report.authority}: {lead}"
@@ -63,19 +66,23 @@ class Writer:
     cited: dict[int, Citation] = field(default_factory=dict)  # passage row -> citation
     quotes: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
 
-    def mark(self, items: list[Picked]) -> str:
-        """One point: the items' sentences (one passage, in order) and its marker once."""
+    def mark(self, items: list[Picked], marker: bool = True) -> str:
+        """One point: the items' sentences (one passage, in order, " … " where text between them is
+        left out) and its marker once (none for a table row that is not its block's last)."""
         first = items[0]
         if first.row not in self.cited:
             self.cited[first.row] = Citation(len(self.cited) + 1, first.hit, "")
             self.quotes[first.row] = []
-        texts = []
+        text = ""
+        end = None
         for p in items:
-            for start, end, text in lines_of(p):
-                if (start, end, text) not in self.quotes[first.row]:
-                    self.quotes[first.row].append((start, end, text))
-                texts.append(text)
-        return " ".join(texts) + f" [{self.cited[first.row].n}]"
+            for start, stop, line in lines_of(p):
+                if (start, stop, line) not in self.quotes[first.row]:
+                    self.quotes[first.row].append((start, stop, line))
+                gap = end is not None and first.hit.passage.text[end:start].strip()
+                text += (" … " if gap else " ") + line if text else line
+                end = stop
+        return text + (f" [{self.cited[first.row].n}]" if marker else "")
 
     def points(self, items: list[Picked]) -> list[str]:
         """One point per run of sentences of one passage; rows of a structured passage one a line;
@@ -88,9 +95,15 @@ class Writer:
                 rows.setdefault(p.row, p)
         items = [p for p in items if p.hit.passage.kind != "action row"]
         items += [q for p in rows.values() for q in action_row(p)]
-        for p in sorted(items, key=lambda p: (p.hit.passage.position, p.start)):
-            joins = run and p.row == run[-1].row and p.hit.passage.kind not in ("judgement table", "table", "facts")
-            if joins:
+        ordered = sorted(items, key=lambda p: (p.hit.passage.position, p.start))
+        for k, p in enumerate(ordered):
+            if p.hit.passage.kind in TABLES:  # a row a line, the table's marker once, after its last row
+                if run:
+                    out.append(self.mark(run))
+                    run = []
+                last = k + 1 == len(ordered) or ordered[k + 1].row != p.row
+                out.append(self.mark([p], marker=last))
+            elif run and p.row == run[-1].row:
                 run.append(p)
             else:
                 if run:

@@ -70,16 +70,18 @@ class Guards:
             int(y) for r in index.reports.values() for y in YEAR.findall(r.about)}
 
     def year_not_held(self, query: Query) -> str | None:
-        """A question naming held councils and years none of whose reports is from or about: the
-        nearest report of each council, offered by name (its year and kind)."""
+        """A question naming held councils and years none of whose reports is from or about (its
+        date, inspection and publication years, and the years its description names): the nearest
+        report of each council, offered by name (its year and kind)."""
         years = set(query.scope.years)
         if not years or not query.councils:
             return None
         missing = []
         for council in query.councils:
             reports = [self.index.reports[i] for i in self.held.get(council, ())]
-            if reports and not any(years & r.years for r in reports):
-                nearest = min(reports, key=lambda r: (min(abs(y - x) for y in r.years for x in years), -r.year))
+            named_by = {r.id: r.years | {int(y) for y in YEAR.findall(r.about)} for r in reports}  # 'the 2010 assessment'
+            if reports and not any(years & named_by[r.id] for r in reports):
+                nearest = min(reports, key=lambda r: (min(abs(y - x) for y in named_by[r.id] for x in years), -r.year))
                 missing.append(f"no report about {council.display} from {' or '.join(map(str, sorted(years)))}; "
                                f"the nearest is {nearest.short_title} ({nearest.kind}, {nearest.date})")
         if not missing:

@@ -24,12 +24,13 @@ import numpy as np
 
 from qa.answer.followup import YEAR, content_words, standalone_query
 from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
-from qa.answer.scope import Scope, conversation_scope, scope_of
-from qa.corpus.places import Authority, mentioned
+from qa.answer.scope import Scope, conversation_scope, restated, scope_of
+from qa.corpus.places import Authority, find_authority, mentioned, mentions
 from qa.index.lexical import stems
 from qa.retrieve.glossary import Term, matching_terms
 from qa.retrieve.retriever import Filters
 
+VERDICTS = ("rating", "summary", "improvements", "change")  # intents searched with the council's name
 INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "change", "yesno", "broad", "fact")
 
 RECURRING = re.compile(
@@ -95,7 +96,8 @@ FIGURE_ASKS = (
 @dataclass(frozen=True)
 class Query:
     question: str  # as asked, whitespace normalised
-    text: str  # standalone: a follow-up rewritten with its earlier subject
+    text: str  # standalone: a follow-up rewritten with its earlier subject, its scope written in
+    search_text: str  # what is searched: `text` less the names of the councils the filters already keep to
     history: tuple[str, ...]
     intent: str
     given: Filters  # the filters the user chose
@@ -219,12 +221,31 @@ def implied_filters(text: str, intent: str, lookup: ReportLookup, scope: frozens
     return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
 
 
+def without_councils(text: str, authorities: tuple[str, ...]) -> str:
+    """The text less the names of these councils (with the 'in', 'at', 'for' or 'of' before each, or
+    the possessive after it): once the filter keeps to a council, its name only pulls the search towards
+    the sentences that repeat it ('... is a strength in <council>'), not towards the topic."""
+    keep = {a for name in authorities if (a := find_authority(name)) is not None}
+    out = text
+    for start, end, authority in reversed(mentions(text)):
+        if authority in keep:
+            after = re.match(r"(?:['’]s?)?", out[end:])
+            before = re.search(r"(?:\b(?:in|at|for|of)\s+)?$" if not after.group(0) else r"$", out[:start], re.I)
+            out = out[:before.start()].rstrip() + " " + out[end + after.end():].lstrip()
+    out = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s{2,}", " ", out)).strip()
+    return out if re.search(r"\w", out) else text
+
+
 def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: ReportLookup, held: dict,
             ignore: frozenset[str], encode) -> Query:
     """The question as every later stage reads it. `held`: the councils the collection holds, each
     with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
     councils' and publishers' names)."""
-    text = standalone_query(question, history)
+    scope = scope_of(question).over(conversation_scope(history))
+    chosen = tuple(dict.fromkeys(a for name in given.authorities if (a := find_authority(name)) is not None))
+    if chosen and not scope.councils:  # a council chosen in the filter scopes the question as if named
+        scope = replace(scope, councils=chosen, across=False)
+    text = restated(standalone_query(question, history), scope)
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
@@ -232,21 +253,24 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     filters, implied = given, False
     if councils and not given.authorities:
         filters = replace(filters, authorities=tuple(c.name for c in councils))
-    if given == Filters():  # scoped by date or kind among the councils named, if any
+    if replace(given, authorities=()) == Filters():  # scoped by date or kind among the councils named, if any
         among = frozenset(i for c in councils for i in held[c]) if councils else None
-        scope = implied_filters(text, intent, lookup, among)
-        if scope is not None:
-            filters, implied = replace(filters, doc_ids=scope.doc_ids), True
+        named = implied_filters(text, intent, lookup, among)
+        if named is not None:
+            filters, implied = replace(filters, doc_ids=named.doc_ids), True
     since = SINCE.search(text)
     if intent == "change" and since and filters.year_from is None:
         filters = replace(filters, year_from=int(since.group(2)))
     figure = next((name for name, pattern in FIGURE_ASKS if pattern.search(text)), None)
+    # a topic is searched without the council's name; a verdict ('what grade did <council> get') with it,
+    # since the sentences that name the council are the report's verdicts
+    search_text = text if intent in VERDICTS else without_councils(text, filters.authorities)
     return Query(
-        question=question, text=text, history=history, intent=intent, given=given, filters=filters, implied=implied,
+        question=question, text=text, search_text=search_text, history=history, intent=intent, given=given, filters=filters, implied=implied,
         councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
         concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
-        scope=scope_of(question).over(conversation_scope(history)), asks_grade=bool(RATING.search(text)),
+        scope=scope, asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
         asks_who=bool(WHO.search(text)),
-        vector=encode(text),
+        vector=encode(search_text),
     )

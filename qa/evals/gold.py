@@ -145,20 +145,32 @@ _MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
 
 
 def marked_sentences(answer_text: str) -> list[tuple[str, int]]:
-    """(sentence, marker number) for every sentence of an answer that carries a marker."""
+    """(sentence, marker number) for every sentence of an answer that carries a marker, and for each
+    list line without one that comes before a marked line (a table's rows share its last row's marker)."""
     out = []
+    pending: list[str] = []  # a table's rows before its last, which alone carries the marker
     for line in answer_text.split("\n"):
+        item = line.startswith("- ")
         line = line.removeprefix("- ")
-        out.extend((m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(line))
+        found = [(m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(line)]
+        if found:
+            out.extend((row, found[0][1]) for row in pending)
+            out.extend(found)
+            pending = []
+        elif item and line.strip():
+            pending.append(line.strip())
+        else:
+            pending = []
     return out
 
 
 def _made_of(point: str, pieces: set[str]) -> bool:
-    """Whether a point is one or more whole pieces (sentences, lines) of a passage, joined by spaces."""
+    """Whether a point is one or more whole pieces (sentences, lines) of a passage, joined by spaces
+    (or by " … " where the answer leaves text out between them)."""
     if point in pieces:
         return True
     starts = sorted((p for p in pieces if p and point.startswith(p + " ")), key=len, reverse=True)
-    return any(_made_of(point[len(p) + 1:], pieces) for p in starts)
+    return any(_made_of(point[len(p) + 1:].removeprefix("… "), pieces) for p in starts)
 
 
 def faithfulness_violations(answer) -> list[str]:

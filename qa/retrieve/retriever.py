@@ -20,7 +20,7 @@ import numpy as np
 from qa.chunk import Passage
 from qa.chunk.labels import passage_label
 from qa.corpus.catalogue import KINDS, Report
-from qa.corpus.places import council_key, same_council
+from qa.corpus.places import council_key, find_authority, normalise, same_council
 from qa.index.encoder.model import model_hash
 from qa.index.format import IndexStale
 from qa.index.lexical import tokens
@@ -146,10 +146,15 @@ class Hit:
 
 
 def citation_name(report: Report, passage: Passage, label: str | None = None) -> str:
-    """How a citation names a passage: 'Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
+    """How a citation names a passage, its council first where its title does not name it:
+    'Oxfordshire: Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
 
     label: the passage's name when the caller has it with its ordinal (`qa.chunk.labels.report_labels`)."""
-    return f"{report.short_title}, {label or passage_label(passage)}"
+    title = report.short_title
+    if report.authority and normalise(report.authority) not in normalise(title):
+        council = find_authority(report.authority)
+        title = f"{council.display if council else report.authority}: {title}"
+    return f"{title}, {label or passage_label(passage)}"
 
 
 def passage_url(passage: Passage, base: str = "") -> str:
