@@ -15,6 +15,7 @@ from dataclasses import replace
 from functools import cached_property
 
 from qa.answer import kinds
+from qa.answer.composers import Turn, compose
 from qa.answer.compose import (
     Group,
     Section,
@@ -28,7 +29,6 @@ from qa.answer.followup import QUESTION_WORDS
 from qa.answer.guards import Guards
 from qa.answer.model import Answer, AnswerSettings, Picked
 from qa.answer.query import Query, ReportLookup, analyse
-from qa.answer.ratings import matching_rows, no_match
 from qa.answer.select import score_sentences, with_context
 from qa.answer.themes import Themes
 from qa.index.lexical import stems
@@ -84,43 +84,20 @@ class Answerer:
         refused = self.guards.unheld_filter(query)
         if refused:
             return decline(query, [], refused)
+        turn = Turn(self, query)
         outside = self.guards.outside(query)
-        if query.rating is not None and not outside:
-            rows = [r for r in matching_rows(self.index, query.rating) if query.given.allows(self.index.reports[r.doc_id])]
-            if rows:
-                return self.ratings(query, rows)
-            if query.rating.grade:  # "which councils were judged inadequate?": none is an answer, from the table
-                return decline(query, [], no_match(query.rating, self.held_names()))
-        depth = self.settings.candidates_broad if query.broad else self.settings.candidates
-        hits = self.search(query, max(depth, 10))
-        if query.implied and not hits:
-            query = replace(query, filters=replace(query.filters, doc_ids=()), implied=False)
-            hits = self.search(query, max(depth, 10))
-        shown = hits[:10]
-        if outside:
-            return decline(query, shown, outside)
-        if not hits:
-            return decline(query, shown, "No report in the chosen filters matches the question.")
-        if query.intent == "recurring":
-            found = self.themes.find(query, hits)
-            if found:
-                return self.themes.compose(query, shown, found)
-        if query.intent == "summary":
-            report = kinds.summary_report(query, self.index, hits)
-            if report is not None:
-                direct, groups = kinds.summary(query, report, self.index, self.settings)
-                if groups:
-                    return self._render(query, shown, direct, groups)
-        if query.intent == "improvements":
-            named = kinds.summary_report(query, self.index, hits)
-            report, groups = kinds.improvements(query, list(dict.fromkeys([named] + [h.report for h in hits])), self.index, self.settings)
-            if groups:
-                intro = f"What {report.short_title} asks to improve, in its own words:"
-                return self._render(query, shown, [], groups, intro)
-        if query.intent == "change":
-            composed = self._change(query, hits, shown)
-            if composed is not None:
-                return composed
+        if outside:  # named but not held: declined, with the nearest passages it holds
+            return decline(turn.query, turn.shown, outside)
+        composed = compose(turn)
+        if composed is not None:
+            return composed
+        if not turn.hits:
+            return decline(turn.query, [], "No report in the chosen filters matches the question.")
+        return self._sentences(turn)
+
+    def _sentences(self, turn: Turn) -> Answer:
+        """The best sentences, composed by the question's intent (fact, yes/no, broad, definition)."""
+        query, hits, shown, depth = turn.query, turn.hits, turn.shown, turn.depth
         scored = score_sentences(query, hits[:depth], self.index, self.settings)
         if not scored:
             return decline(query, shown, "The reports in this collection do not cover this.")
@@ -163,7 +140,7 @@ class Answerer:
         writer = Writer()
         return answer_from(query, writer, render(writer, direct, groups, intro), shown)
 
-    def _change(self, query: Query, hits: list[Hit], shown: list[Hit]) -> Answer | None:
+    def change(self, query: Query, hits: list[Hit], shown: list[Hit]) -> Answer | None:
         """Per report of the council in scope, its best sentences: the evidence of each year."""
         filters = query.filters
         if not filters.authorities and not filters.doc_ids:

@@ -45,6 +45,10 @@ class AnswerSettings:
     theme_generic_share: float = 0.12
     theme_candidates: int = 60  # concern sentences nearest the question a theme is looked for among
     max_themes: int = 5
+    overview_min_councils: int = 5  # a topic asked of no council is an overview only in a collection of this many
+    overview_candidates: int = 40  # passages an overview's points are drawn from
+    overview_points: int = 4  # strengths, and concerns, an overview gives: each from a different council
+    compare_points: int = 3  # sentences each council gives a comparison
 
 
 @dataclass

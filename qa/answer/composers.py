@@ -1,0 +1,242 @@
+"""The kinds of answer, as a selector of small composers over one `Query`.
+
+What it does: each `Composer` says whether it answers a question (`accepts(query)`) and, if so,
+composes the answer from the turn (`compose(turn)`, None when it finds nothing to say, so the next
+composer is tried). `COMPOSERS` is tried in order:
+
+- ratings: a grade question answered from the judgements table (not one that names a kind of
+  source such as the local paper: that source's own words answer it);
+- compare: two or more named councils on a topic — each council's judgement on it and its best points;
+- themes: what keeps coming back across inspections;
+- summary, improvements: a named report's own summary or list of what to improve;
+- overview: a topic asked of all councils — the distribution of that judgement at each council's
+  latest inspection, then strengths and concerns, each from a different council;
+- change: each year's judgement on the topic, then its findings;
+- sentences: the best sentences by intent (fact, yes/no, broad, definition).
+
+    composer_for(turn) -> the first composer that accepts the query and composes an answer
+
+What it does not do: analyse the question (`qa.answer.query`), decline what the collection does
+not hold (`qa.answer.guards`), or write text (`qa.answer.compose`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Callable
+
+from qa.answer import kinds
+from qa.answer.compose import Group, Section, Writer, answer_from, decline, named, render
+from qa.answer.model import Answer, Picked
+from qa.answer.query import Query
+from qa.answer.ratings import AREAS, matching_rows, no_match
+from qa.answer.select import score_sentences, with_context
+from qa.corpus.places import council_key
+from qa.retrieve.judgements import judgement_rows
+from qa.retrieve.retriever import Filters, Hit
+
+GRADES = ("outstanding", "good", "requires improvement", "inadequate")
+
+
+@dataclass
+class Turn:
+    """One question being answered: its `Query`, the answerer's index and settings, and its
+    passages, searched once when a composer first needs them."""
+
+    answerer: object  # qa.answer.answerer.Answerer
+    query: Query
+
+    @property
+    def index(self):
+        return self.answerer.index
+
+    @property
+    def settings(self):
+        return self.answerer.settings
+
+    @cached_property
+    def depth(self) -> int:
+        return self.settings.candidates_broad if self.query.broad else self.settings.candidates
+
+    @cached_property
+    def hits(self) -> list[Hit]:
+        hits = self.answerer.search(self.query, max(self.depth, 10))
+        if self.query.implied and not hits:  # the year or kind named has nothing on it: search everything
+            self.query = replace(self.query, filters=replace(self.query.filters, doc_ids=()), implied=False)
+            hits = self.answerer.search(self.query, max(self.depth, 10))
+        return hits
+
+    @property
+    def shown(self) -> list[Hit]:
+        return self.hits[:10]
+
+    def render(self, direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
+        writer = Writer()
+        return answer_from(self.query, writer, render(writer, direct, groups, intro), self.shown)
+
+
+@dataclass(frozen=True)
+class Composer:
+    name: str
+    accepts: Callable[[Query], bool]
+    compose: Callable[[Turn], Answer | None]
+
+
+def _ratings(turn: Turn) -> Answer | None:
+    q = turn.query
+    rows = [r for r in matching_rows(turn.index, q.rating) if q.given.allows(turn.index.reports[r.doc_id])]
+    if rows:
+        return turn.answerer.ratings(q, rows)
+    if q.rating.grade:  # "which councils were judged inadequate?": none is an answer, from the table
+        return decline(q, [], no_match(q.rating, turn.answerer.held_names()))
+    return None
+
+
+def _themes(turn: Turn) -> Answer | None:
+    found = turn.answerer.themes.find(turn.query, turn.hits) if turn.hits else None
+    return turn.answerer.themes.compose(turn.query, turn.shown, found) if found else None
+
+
+def _summary(turn: Turn) -> Answer | None:
+    report = kinds.summary_report(turn.query, turn.index, turn.hits) if turn.hits else None
+    if report is None:
+        return None
+    direct, groups = kinds.summary(turn.query, report, turn.index, turn.settings)
+    return turn.render(direct, groups) if groups else None
+
+
+def _improvements(turn: Turn) -> Answer | None:
+    if not turn.hits:
+        return None
+    first = kinds.summary_report(turn.query, turn.index, turn.hits)
+    reports = list(dict.fromkeys([first] + [h.report for h in turn.hits]))
+    report, groups = kinds.improvements(turn.query, reports, turn.index, turn.settings)
+    if not groups:
+        return None
+    return turn.render([], groups, f"What {report.short_title} asks to improve, in its own words:")
+
+
+def _change(turn: Turn) -> Answer | None:
+    return turn.answerer.change(turn.query, turn.hits, turn.shown) if turn.hits else None
+
+
+def _area(query: Query) -> str | None:
+    """The judgement area a topic names (care leavers, children in care, ...), if any."""
+    return next((key for key, pattern in AREAS if key != "overall_effectiveness" and pattern.search(query.text)), None)
+
+
+def distribution(index, area: str, given: Filters) -> tuple[dict[str, int], int]:
+    """How councils were graded on one judgement area at each council's latest inspection that
+    graded it: counts by grade, and the number of councils."""
+    latest: dict[str, str] = {}
+    for row in sorted(judgement_rows(index), key=lambda r: r.inspection_end or str(r.year)):
+        grade = row.grade_of(area)
+        if grade is not None and given.allows(index.reports[row.doc_id]):
+            latest[council_key(row.authority)] = grade.grade
+    return {g: sum(v == g for v in latest.values()) for g in GRADES}, len(latest)
+
+
+def latest_inspections(turn: Turn) -> dict:
+    """Each held council's latest inspection report the filters allow: council -> report id."""
+    out = {}
+    for council, ids in turn.answerer.held.items():
+        reports = [turn.index.reports[i] for i in ids]
+        reports = [r for r in reports if r.kind == "inspection report" and turn.query.filters.allows(r)]
+        if reports:
+            out[council] = max(reports, key=lambda r: r.date).id
+    return out
+
+
+def _overview_accepts(query: Query) -> bool:
+    return (not query.councils and query.intent in ("broad", "fact") and not query.scope.kinds
+            and bool(query.concepts) and (query.scope.across or query.broad))
+
+
+def _overview(turn: Turn) -> Answer | None:
+    """A topic across councils: its judgement's distribution, then points each from a different council."""
+    if len(turn.answerer.held) < turn.settings.overview_min_councils or not turn.hits:
+        return None
+    q = turn.query
+    latest = latest_inspections(turn)
+    found = turn.answerer.search(q, turn.settings.overview_candidates, replace(q.filters, doc_ids=tuple(latest.values())))
+    scored = score_sentences(q, found, turn.index, turn.settings)
+    scored = [p for p in scored if p.score >= turn.settings.broad_floor]
+    if not scored:
+        return None
+    picked: dict[bool, list[Picked]] = {False: [], True: []}
+    councils: dict[bool, set[str]] = {False: set(), True: set()}
+    for p in sorted(scored, key=lambda p: -p.score):
+        council = council_key(p.hit.report.authority)
+        if council not in councils[p.concern] and len(picked[p.concern]) < turn.settings.overview_points:
+            picked[p.concern].append(p)
+            councils[p.concern].add(council)
+    if len(councils[False] | councils[True]) < 2:
+        return None  # one council's words are not an overview
+    intro = ""
+    area = _area(q)
+    if area:
+        counts, n = distribution(turn.index, area, q.given)
+        if n:
+            name = area.replace("_", " ")
+            intro = (f"{name[:1].upper()}{name[1:]}, at each council's latest inspection: "
+                     + ", ".join(f"{counts[g]} {g}" for g in GRADES) + f" ({n} councils in this collection).")
+    groups = []
+    for concern, heading in ((False, "Strength:"), (True, "Concern:")):
+        for p in picked[concern]:
+            groups.append(Group(p.hit.report, [Section(heading, with_context([p], scored, turn.index))]))
+    lead = "Strengths, then concerns, each from a different council:"
+    return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
+
+
+def _compare_accepts(query: Query) -> bool:
+    return len(query.councils) >= 2 and not query.asks_grade and bool(query.concepts)
+
+
+def _compare(turn: Turn) -> Answer | None:
+    """Side by side, council by council: its latest inspection's judgement on the topic, then its best points."""
+    q = turn.query
+    latest = latest_inspections(turn)
+    groups = []
+    for council in q.councils:
+        scored: list[Picked] = []
+        for scope in ((latest[council],) if council in latest else (), ()):  # its latest inspection, else any report
+            found = turn.answerer.search(q, turn.settings.candidates,
+                                         replace(q.filters, authorities=(council.name,), doc_ids=scope))
+            scored = sorted(score_sentences(q, found, turn.index, turn.settings), key=lambda p: -p.score)
+            scored = [p for p in scored if p.score >= turn.settings.min_relevance][: turn.settings.compare_points]
+            if scored:
+                break
+        if not scored:
+            continue
+        report = scored[0].hit.report
+        sections = []
+        row = kinds.topic_row(turn.index, report, q) if report.kind == "inspection report" else None
+        if row is not None:
+            sections.append(Section("Judgement:", [row]))
+        sections.append(Section("Findings:", with_context(scored, scored, turn.index)))
+        groups.append(Group(report, sections, lead=named(report, f"{council.display} — {report.short_title}, {report.date}")))
+    if len(groups) < 2:
+        return None
+    return turn.render([], groups, f"{' and '.join(c.display for c in q.councils)}, side by side:")
+
+
+COMPOSERS = (
+    Composer("ratings", lambda q: q.rating is not None and not q.scope.kinds and not _compare_accepts(q), _ratings),
+    Composer("compare", _compare_accepts, _compare),
+    Composer("themes", lambda q: q.intent == "recurring", _themes),
+    Composer("summary", lambda q: q.intent == "summary", _summary),
+    Composer("improvements", lambda q: q.intent == "improvements", _improvements),
+    Composer("overview", _overview_accepts, _overview),
+    Composer("change", lambda q: q.intent == "change", _change),
+)
+
+
+def compose(turn: Turn) -> Answer | None:
+    """The answer of the first composer that accepts the question and finds something to say."""
+    for composer in COMPOSERS:
+        if composer.accepts(turn.query):
+            answer = composer.compose(turn)
+            if answer is not None:
+                return answer
+    return None
