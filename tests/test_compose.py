@@ -57,3 +57,23 @@ def test_a_table_row_that_is_not_the_cited_passages_is_a_violation(answerer):
 def test_every_citation_names_its_council(index):
     passage = index.passages[index.by_id["ofsted-ilacs-2024#41"]]
     assert citation_name(index.reports[passage.doc_id], passage) == "Oxfordshire: Ofsted ILACS 2024, para 41"
+
+
+def test_the_first_line_is_a_finding_never_a_field_unless_a_grade_or_a_person_is_asked(index, answerer):
+    from dataclasses import replace
+
+    from qa.answer.kinds import fact
+
+    dates_row = next(row for row, p in enumerate(index.passages) if "Inspection dates:" in p.text)
+    a, b = next((int(a), int(b)) for _, a, b in index.sentences_of(dates_row)[1]
+                if index.passages[dates_row].text[int(a):int(b)].startswith("Inspection dates"))
+    passage = index.passages[dates_row]
+    field = Picked(Hit(passage, index.reports[passage.doc_id], 1.0, 0, 0), dates_row, a, b, 0.9, passage.text[a:b],
+                   role="label")
+    [finding] = _picks(index, "ofsted-ilacs-2024#41", [0])
+    finding = replace(finding, score=0.85, role="strength")
+    query = answerer.analyse("What did inspectors find about care leavers?")
+    direct, _ = fact(query, [field, finding], answerer.settings)
+    assert direct[0] is finding  # the date scored higher, but a date does not answer this
+    dated = answerer.analyse("Who led the inspection?")
+    assert fact(dated, [field, finding], answerer.settings)[0][0] is field

@@ -111,8 +111,24 @@ def _within(scored: list[Picked], settings: AnswerSettings, limit: int) -> list[
     return sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)[:limit]
 
 
+def may_lead(p: Picked, query: Query) -> bool:
+    """Whether a sentence may be an answer's first line: a finding, not a field or a date (unless a
+    grade or a person is asked) nor a council paper's procedure (unless that is asked)."""
+    if p.role == "label":
+        return query.asks_grade or query.asks_who
+    if p.role == "procedure":
+        return query.about_procedure
+    return True
+
+
+def _leading_first(chosen: list[Picked], query: Query) -> list[Picked]:
+    """The chosen sentences, best first, the best that may lead moved to the front."""
+    first = next((p for p in chosen if may_lead(p, query)), None)
+    return chosen if first is None else [first] + [p for p in chosen if p is not first]
+
+
 def fact(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple[list[Picked], list[Group]]:
-    chosen = _within(scored, settings, settings.max_sentences)
+    chosen = _leading_first(_within(scored, settings, settings.max_sentences), query)
     direct = _direct(chosen, settings)
     rest = [p for p in chosen if p not in direct]
     return direct, [Group(r, [Section(None, items)], _note(r, items, query)) for r, items in _by_report(rest, _order(query))]
@@ -139,7 +155,7 @@ def yesno(query: Query, scored: list[Picked], settings: AnswerSettings) -> tuple
     floor = max(settings.min_relevance, best - 2 * settings.keep_within)
     eligible = [items for items in by_report.values() if items[0].score >= floor]
     eligible.sort(key=lambda items: items[0].hit.report.date, reverse=True)
-    direct = _direct(eligible[0], settings)
+    direct = _direct(_leading_first(eligible[0], query), settings)
     groups = []
     for items in eligible:
         top = items[0].score
@@ -172,7 +188,7 @@ def broad(query: Query, scored: list[Picked], hits: list[Hit], index, settings: 
     chosen = with_context(strengths + concerns, scored, index)  # a sentence leaning on a concern joins it
     if not chosen:
         return [], []
-    strengths = sorted((p for p in chosen if not p.concern), key=lambda p: -p.score)
+    strengths = [p for p in sorted((p for p in chosen if not p.concern), key=lambda p: -p.score) if may_lead(p, query)]
     direct = [strengths[0]] if strengths else []
     groups = []
     for report, items in _by_report([p for p in chosen if p not in direct], _order(query)):
