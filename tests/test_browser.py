@@ -52,7 +52,7 @@ def ask(page, question: str):
 
 def test_ask_see_cited_answer_open_source_and_open_in_report(page, server):
     page.goto(server + "/")
-    expect(page.locator(".example")).to_have_count(4)
+    expect(page.locator(".example")).to_have_count(4)  # made from the seed collection: one council, papers, an article
     turn = ask(page, "What did inspectors say about care leavers?")
     answer = turn.locator(".answer")
     expect(answer.locator("h4", has_text="Concerns")).to_be_visible()
@@ -83,7 +83,7 @@ def test_a_follow_up_uses_the_conversation(page, server):
     page.locator(".example", has_text="care leavers").click()
     expect(page.locator(".turn .answer")).to_have_count(1)
     turn = ask(page, "And when do their PAs start?")
-    expect(turn.locator(".understood")).to_have_text("Understood as: When do care leavers' PAs start?")
+    expect(turn.locator(".understood")).to_have_text("Understood as: When do care leavers' PAs start in Oxfordshire?")
     expect(turn.locator(".answer")).to_contain_text("18th birthdays")
     expect(turn.locator(".answer")).to_contain_text("too late")
 

@@ -137,7 +137,8 @@ def test_unknown_api_paths_and_path_tricks_are_404_json(client):
 
 def test_chat_page_works_offline_and_offers_examples_and_filters(client):
     html = client.get("/").get_data(as_text=True)
-    assert "What did inspectors say about care leavers?" in html
+    assert "What did inspectors say about care leavers in Oxfordshire?" in html  # examples from the collection
+    assert "Ask about Ofsted&#39;s inspections of Oxfordshire&#39;s children&#39;s services" in html
     assert 'id="f-doc"' in html and 'id="f-kind"' in html and 'id="f-from"' in html
     assert not re.search(r'(src|href)="(https?:)?//', html), "no CDN or remote assets"
     assert client.get("/static/chat.js").status_code == 200

@@ -33,12 +33,6 @@ from web.live import Live, Snapshot
 from web.models import MAX_BODY, BadRequest
 from web.security import add_security_headers
 
-EXAMPLES = (
-    "What did inspectors say about care leavers?",
-    "Did the 2014 action plan on foster carers get done?",
-    "Do young people who have left care pay council tax?",
-    "How has the quality of assessments changed since 2010?",
-)
 log = logging.getLogger("reportqa.web")
 HERE = Path(__file__).resolve().parent
 _PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)*")  # a paragraph or action number the report prints: 37, 2.1
@@ -108,8 +102,9 @@ def create_app(index: Index | None = None, *, index_dir=None, corpus_dir=None, r
     @app.get("/")
     def chat():
         reports = g.snap.reports
-        return render_template("chat.html", reports=reports, examples=EXAMPLES,
-                               kinds=sorted({r.kind for r in reports}),
+        intro = g.snap.welcome
+        return render_template("chat.html", reports=reports, lead=intro.lead, examples=intro.examples,
+                               councils=intro.councils, kinds=sorted({r.kind for r in reports}),
                                years=sorted({r.year for r in reports}))
 
     @app.get("/reports")

@@ -23,11 +23,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from qa.answer import Answerer
 from qa.chunk.labels import report_labels
 from qa.index.load import Index, load_index
+from qa.output.welcome import Welcome, welcome
 from qa.retrieve.retriever import Retriever
 from web.models import models
 
@@ -72,6 +74,11 @@ class Snapshot:
             counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
         return cls(index, retriever, Answerer(retriever), reports, counts, time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                    report_labels(index.passages))
+
+    @cached_property
+    def welcome(self) -> Welcome:
+        """The chat page's lead, example questions and council menu, made from this collection."""
+        return welcome(self.reports)
 
     @property
     def build(self) -> str:
