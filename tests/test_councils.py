@@ -125,3 +125,10 @@ def test_a_follow_up_is_answered_for_the_council_of_the_conversation(councils_an
                                  history=["What did inspectors say about care leavers in Dorset?"])
     assert a.standalone_query.endswith("in Dorset?")
     assert not a.abstained and cited_docs(a) and all("dorset" in d for d in cited_docs(a))
+
+
+def test_a_kind_of_report_not_held_about_the_council_is_declined_saying_what_is_held(councils_answerer):
+    a = councils_answerer.answer("What did the local paper say about Dorset's inspection?")
+    assert a.abstained and "no news article about Dorset" in a.answer and "inspection report" in a.answer
+    held = councils_answerer.answer("What did the local paper say about Oxfordshire's rating?")
+    assert not held.abstained

@@ -3,7 +3,8 @@
 What it does: declines, naming what is missing and what the collection holds, a question about
 a council the collection holds no report about ("Reading", "Slough") or one Ofsted does not
 inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register), a year with no
-report about the council named (offering its nearest report), about a name no report,
+report about the council named (offering its nearest report), a kind of report not held about it
+("the local paper"), about a name no report,
 glossary entry or English word knows ("Buckinghamshire", "GCSE"), or about a year no report is
 from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
 
@@ -23,7 +24,7 @@ import re
 from functools import lru_cache
 
 from qa.answer.followup import YEAR
-from qa.answer.query import DATES_A_COMPARISON, Query
+from qa.answer.query import COUNCIL_PAPER, DATES_A_COMPARISON, PRESS, Query
 from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
@@ -31,6 +32,7 @@ from qa.index.vocabulary import known_stems
 from qa.retrieve.glossary import load_glossary
 
 REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
+KIND_NAMES = (("news article", PRESS), ("council paper", COUNCIL_PAPER))  # a kind of report, by the words naming it
 # Who inspects children's services where Ofsted does not.
 REGULATORS = {"Wales": "Care Inspectorate Wales", "Scotland": "the Care Inspectorate",
               "Northern Ireland": "the Regulation and Quality Improvement Authority"}
@@ -88,6 +90,21 @@ class Guards:
             return None
         return "The collection holds " + "; and ".join(missing) + ". Ask about that report, or name another year."
 
+    def kind_not_held(self, query: Query) -> str | None:
+        """A question naming a kind of report ('the local paper', 'council papers') the collection
+        holds none of, about the councils it names: what it holds about them instead."""
+        asked = {kind for kind, pattern in KIND_NAMES if any(pattern.search(w) for w in query.scope.kinds)}
+        if not asked:
+            return None
+        reports = [self.index.reports[i] for c in query.councils for i in self.held.get(c, ())] if query.councils \
+            else list(self.index.reports.values())
+        if any(r.kind in asked for r in reports):
+            return None
+        about = f" about {' or '.join(c.display for c in query.councils)}" if query.councils else ""
+        held = sorted({r.kind for r in reports})
+        return (f"The collection holds no {' or '.join(sorted(asked))}{about}; "
+                f"it holds {', '.join(held) or 'nothing'}{about}.")
+
     def held_names(self, limit: int = 12) -> str:
         names = sorted(a.display for a in self.held)
         more = f" and {len(names) - limit} more (see /reports)" if len(names) > limit else ""
@@ -121,9 +138,9 @@ class Guards:
             return (f"{council.name} is a council in {council.nation}: Ofsted inspects children's services in England only "
                     f"({REGULATORS[council.nation]} inspects them in {council.nation}), so this collection holds no "
                     f"inspection of it. It holds reports about {self.held_names()}.")
-        unheld_year = self.year_not_held(query)
-        if unheld_year:
-            return unheld_year
+        unheld = self.year_not_held(query) or self.kind_not_held(query)
+        if unheld:
+            return unheld
         outside = [c.display for c in mentioned(text) if c not in self.held]
         if outside:  # another English council, even one named like a word ('Reading', 'Slough')
             return f"The collection holds no report about {' or '.join(outside)}; it holds reports about {self.held_names()}."

@@ -20,10 +20,10 @@ import numpy as np
 from qa.chunk import Passage
 from qa.chunk.labels import passage_label
 from qa.corpus.catalogue import KINDS, Report
-from qa.corpus.places import council_key, find_authority, normalise, same_council
+from qa.corpus.places import council_key, find_authority, mentioned, normalise, same_council
 from qa.index.encoder.model import model_hash
 from qa.index.format import IndexStale
-from qa.index.lexical import tokens
+from qa.index.lexical import stems, tokens
 from qa.index.load import Index
 from qa.index.stores.api import HybridQuery, StoreFilter
 from qa.index.vectors import ef_search
@@ -129,6 +129,9 @@ class SearchSettings:
     dense_weight: float = 0.5  # with fusion="score": share of the dense score
     sentences: bool = False  # dense score of a passage is also its best single sentence's
     candidates: int = 100  # how deep each ranking is read before fusion
+    # A word of the question in at most this share of passages is rare: a passage holding one of
+    # the question's rare words ranks above every passage holding none (0: no such rule).
+    rare_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,23 @@ class Retriever:
             rows = rows[allowed.contains(rows)]
         return rows, total[rows]
 
+    def rare_rows(self, query: str) -> frozenset[int]:
+        """The passages holding a rare word of the query: one in at most `rare_share` of the passages
+        (by BM25's postings), not a council's name (a filter scopes councils, not a word)."""
+        share = self.settings.rare_share
+        if not share:
+            return frozenset()
+        bm25 = self.index.bm25
+        vocab, ptr = bm25.vocab_dict, bm25.scores["indptr"]
+        columns, limit = len(ptr) - 1, share * int(bm25.scores["num_docs"])
+        places = stems(" ".join(a.display for a in mentioned(query)))
+        rows: set[int] = set()
+        for t in dict.fromkeys(tokens(query)):
+            i = vocab.get(t, columns)
+            if i < columns and t not in places and 0 < int(ptr[i + 1]) - int(ptr[i]) <= limit:
+                rows.update(bm25.scores["indices"][int(ptr[i]):int(ptr[i + 1])].tolist())
+        return frozenset(rows)
+
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None, *,
                vector: np.ndarray | None = None, extra: list[str] | None = None) -> list[Hit]:
         """The k best passages for a query within the filters. `vector` (the query's embedding) and
@@ -330,7 +350,8 @@ class Retriever:
             for ranks in (dense_rank, bm25_rank):
                 for row, rank in ranks.items():
                     fused[row] = fused.get(row, 0.0) + 1.0 / (self.settings.rrf_k + rank)
-        best = sorted(fused, key=lambda row: (-fused[row], row))[:k]
+        rare = self.rare_rows(query)
+        best = sorted(fused, key=lambda row: (row not in rare, -fused[row], row))[:k]
         return [
             Hit(
                 self.index.passages[row],
