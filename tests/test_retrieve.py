@@ -113,3 +113,22 @@ def test_bm25_from_the_query_words_postings_equals_scoring_every_passage(retriev
     lo, hi = index.report_rows["ofsted-ilacs-2024"]
     rows, _ = retriever.bm25_scores(query, allowed)
     assert rows.tolist() == [r for r in np.flatnonzero(expected > 0).tolist() if lo <= r < hi]
+
+
+def test_a_passage_holding_a_rare_word_of_the_question_ranks_above_those_holding_none(index):
+    from dataclasses import replace as with_
+
+    from qa.retrieve.retriever import Retriever, SearchSettings
+
+    question = "Do young people who have left care pay council tax?"
+    off = Retriever(index, with_(SearchSettings(), rare_share=0.0))
+    on = Retriever(index, with_(SearchSettings(), rare_share=0.02))
+    assert off.rare_rows(question) == frozenset()
+    rare = on.rare_rows(question)  # 'tax' is in few passages; 'council', 'care', 'young' in many
+    exempt = next(r for r, p in enumerate(index.passages) if "exempt from council tax" in p.text)
+    assert exempt in rare and len(rare) < len(index.passages) * 0.1
+    hits = on.search(question, k=5)
+    holding = [index.by_id[h.passage.id] in rare for h in hits]
+    assert holding == sorted(holding, reverse=True)  # every passage with the word before any without
+    assert on.rare_rows("What did inspectors say about Oxfordshire?", frozenset()) == frozenset()  # no topic word
+    assert not on.rare_rows("Oxfordshire") & on.rare_rows(question)  # a council's name is no rare word

@@ -77,7 +77,7 @@ class Answerer:
 
     def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
         return self.retriever.search(query.search_text, k=k, filters=query.filters if filters is None else filters,
-                                     vector=query.vector, extra=query.expansion)
+                                     vector=query.vector, extra=query.expansion, topic=query.tokens)
 
     def answer(self, question: str, history=(), filters: Filters | dict | None = None) -> Answer:
         query = self.analyse(question, history, filters)

@@ -287,9 +287,10 @@ class Retriever:
             rows = rows[allowed.contains(rows)]
         return rows, total[rows]
 
-    def rare_rows(self, query: str) -> frozenset[int]:
+    def rare_rows(self, query: str, topic: frozenset[str] | None = None) -> frozenset[int]:
         """The passages holding a rare word of the query: one in at most `rare_share` of the passages
-        (by BM25's postings), not a council's name (a filter scopes councils, not a word)."""
+        (by BM25's postings), among `topic` (the stems the caller counts as the question's subject,
+        not its frame: 'say', 'find'), never a council's name (a filter scopes councils, not a word)."""
         share = self.settings.rare_share
         if not share:
             return frozenset()
@@ -300,14 +301,18 @@ class Retriever:
         rows: set[int] = set()
         for t in dict.fromkeys(tokens(query)):
             i = vocab.get(t, columns)
+            if topic is not None and t not in topic:
+                continue
             if i < columns and t not in places and 0 < int(ptr[i + 1]) - int(ptr[i]) <= limit:
                 rows.update(bm25.scores["indices"][int(ptr[i]):int(ptr[i + 1])].tolist())
         return frozenset(rows)
 
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None, *,
-               vector: np.ndarray | None = None, extra: list[str] | None = None) -> list[Hit]:
-        """The k best passages for a query within the filters. `vector` (the query's embedding) and
-        `extra` (glossary expansions) may be given by a caller that analysed the question already."""
+               vector: np.ndarray | None = None, extra: list[str] | None = None,
+               topic: frozenset[str] | None = None) -> list[Hit]:
+        """The k best passages for a query within the filters. `vector` (the query's embedding),
+        `extra` (glossary expansions) and `topic` (the stems of its subject, for `rare_rows`) may be
+        given by a caller that analysed the question already."""
         query = (query or "").strip()
         if not query:
             raise QueryError("the query is empty")
@@ -350,7 +355,7 @@ class Retriever:
             for ranks in (dense_rank, bm25_rank):
                 for row, rank in ranks.items():
                     fused[row] = fused.get(row, 0.0) + 1.0 / (self.settings.rrf_k + rank)
-        rare = self.rare_rows(query)
+        rare = self.rare_rows(query, topic)
         best = sorted(fused, key=lambda row: (row not in rare, -fused[row], row))[:k]
         return [
             Hit(
