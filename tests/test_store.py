@@ -356,3 +356,22 @@ def test_a_passage_is_stored_with_every_year_a_question_may_name_its_report_by(i
     report = replace(index.reports[passage.doc_id], date="2025", inspection_start="2024-11-18",
                      inspection_end="2024-11-29", published="2025-01-15")
     assert passage_payload(passage, report)["year"] == [2024, 2025]
+
+
+def test_score_fusion_outside_the_engine_is_the_local_stores():
+    import numpy as np
+
+    from qa.index.stores.schema import fuse_scores, ranking_requests
+
+    q = HybridQuery(np.ones(4, dtype=np.float32) / 2, {"care": 1.0}, fusion="score", limit=2, depth=50)
+    [(a, dense), (b, sparse)] = ranking_requests(q)
+    assert (a, b) == ("dense", "bm25") and dense["single"]["using"] == "units" and sparse["single"]["using"] == "bm25"
+    assert dense["limit"] == sparse["limit"] == 50  # each ranking read as deep as the local store reads it
+
+    def pay(pid):
+        return {"passage": {"id": pid}}
+
+    rankings = {"dense": [("x", 0.8, pay("x")), ("y", 0.4, pay("y"))], "bm25": [("y", 10.0, pay("y")), ("z", 5.0, pay("z"))]}
+    fused = fuse_scores(rankings, 0.5, 3)
+    # x: 0.5 * 0.8/0.8 = 0.5; y: 0.5 * 0.4/0.8 + 0.5 * 10/10 = 0.75; z: 0.5 * 5/10 = 0.25
+    assert [(pid, round(score, 3)) for pid, score, _ in fused] == [("y", 0.75), ("x", 0.5), ("z", 0.25)]

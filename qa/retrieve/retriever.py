@@ -321,7 +321,7 @@ class Retriever:
             raise QueryError("k must be a whole number from 1 to 100")
         filters = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         if self.store is not None:
-            return self._store_search(query, k, filters, vector, extra)
+            return self._store_search(query, k, filters, vector, extra, topic)
         allowed = self._allowed(filters)
         mode = self.settings.mode
         depth = max(self.settings.candidates, k)
@@ -370,13 +370,12 @@ class Retriever:
         ]
 
     def _store_search(self, query: str, k: int, filters: Filters, vector: np.ndarray | None,
-                      extra: list[str] | None) -> list[Hit]:
+                      extra: list[str] | None, topic: frozenset[str] | None = None) -> list[Hit]:
         """The k best passages from the store: the question's vector and its stems (the glossary's
-        other names at `expansion_weight`) in one hybrid query, fused in the engine. The local
-        score fusion (max-normalised scores, weighted) has no engine equivalent: its nearest is
-        distribution-based score fusion (each ranking's scores normalised by mean and 3 sigma, then
-        summed), which agrees with it on 0.90 of the top 10 of the gold questions against 0.83 for
-        reciprocal rank fusion; fusion="rrf" asks for weighted RRF."""
+        other names at `expansion_weight`). The local score fusion (max-normalised scores, weighted)
+        has no engine equivalent, so the store reads both rankings with their scores in the engine,
+        within the filter, and fuses them as the local store does (fusion "score"); fusion="rrf"
+        asks the engine for weighted RRF. The rare-word rule (`rare_rows`) orders the hits after."""
         if filters != Filters():
             filters.check(self.index.reports)
         mode, s = self.settings.mode, self.settings
@@ -394,7 +393,7 @@ class Retriever:
         store_filter = StoreFilter(filters.doc_ids, filters.kinds, filters.year_from, filters.year_to,
                                    tuple(council_key(a) for a in filters.authorities))
         found = self.store.search(HybridQuery(dense, terms, store_filter, limit=k, depth=max(s.candidates, k),
-                                              fusion="rrf" if s.fusion == "rrf" else "dbsf", rrf_k=s.rrf_k,
+                                              fusion=s.fusion, rrf_k=s.rrf_k,
                                               dense_weight=s.dense_weight, sentences=s.sentences,
                                               hnsw_ef=ef_search(len(self.index.unit_passage))))
         hits = []
@@ -410,7 +409,8 @@ class Retriever:
             if dense is not None and hi > lo:  # the passage's best unit, as the answer stage reads it
                 best = float(np.max(np.asarray(self.index.unit_vectors[lo:hi]) @ np.asarray(dense, dtype=np.float32)))
             hits.append(Hit(passage, report, h.score, None, None, best))
-        return hits
+        rare = self.rare_rows(query, topic)
+        return sorted(hits, key=lambda h: self.index.by_id[h.passage.id] not in rare) if rare else hits
 
 
 def _top(rows: np.ndarray, values: np.ndarray, depth: int) -> np.ndarray:

@@ -89,7 +89,9 @@ class HybridQuery:
     filter: StoreFilter = StoreFilter()
     limit: int = 10
     depth: int = 100  # how deep each ranking is read before fusion
-    fusion: str = "dbsf"  # dbsf (distribution-based score fusion: unweighted) or rrf (weighted reciprocal rank)
+    # score (the local store's fusion: each ranking read with its scores, fused outside the engine),
+    # dbsf (distribution-based score fusion in the engine: unweighted) or rrf (weighted reciprocal rank)
+    fusion: str = "dbsf"
     rrf_k: int = 60
     dense_weight: float = 0.5
     sentences: bool = False  # also rank passages by their best sentence

@@ -47,9 +47,11 @@ from qa.index.stores.schema import (  # noqa: F401  (the schema and query builde
     SCHEMA,
     document_sparse,
     filter_conditions,
+    fuse_scores,
     hybrid_request,
     passage_payload,
     point_id,
+    ranking_requests,
     report_point_id,
 )
 
@@ -117,7 +119,12 @@ class QdrantStore:
     def search(self, query: HybridQuery) -> list[StoreHit]:
         if query.dense is None and not query.terms:
             return []
-        found = self.backend.query(self._need(), hybrid_request(query))
+        if query.fusion == "score" and query.dense is not None and query.terms and not query.sentences:
+            handle = self._need()
+            found = fuse_scores({name: self.backend.query(handle, request) for name, request in ranking_requests(query)},
+                                query.dense_weight, query.limit)
+        else:
+            found = self.backend.query(self._need(), hybrid_request(query))
         return [StoreHit(make_passage(payload["passage"]), score) for _, score, payload in found]
 
     def get_passages(self, ids: list[str]) -> list[Passage | None]:

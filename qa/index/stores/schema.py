@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -117,3 +117,29 @@ def passage_payload(p: Passage, report: Report) -> dict:
             "year": sorted(report.years), "passage": row}  # every year a question may name it by (Report.years)
 
 
+
+
+def ranking_requests(q: HybridQuery) -> list[tuple[str, dict]]:
+    """The two rankings a question makes for score fusion outside the engine (`fuse_scores`): dense
+    units and sparse BM25, each within the filter and read `depth` deep, with their own scores."""
+    single = hybrid_request(replace(q, terms={}, sentences=False, limit=q.depth)) if q.dense is not None else None
+    sparse = hybrid_request(replace(q, dense=None, limit=q.depth)) if q.terms else None
+    return [(name, r) for name, r in (("dense", single), ("bm25", sparse)) if r is not None]
+
+
+def fuse_scores(rankings: dict[str, list[tuple[str, float, dict]]], dense_weight: float, limit: int) -> list[tuple[str, float, dict]]:
+    """The local store's fusion (`qa.retrieve.retriever`, fusion "score"): each ranking's scores
+    divided by its best, weighted (dense `dense_weight`, BM25 the rest) and summed; best first,
+    ties by passage id. Input and output: (point id, score, payload)."""
+    fused: dict[str, float] = {}
+    payloads: dict[str, dict] = {}
+    for name, found in rankings.items():
+        if not found:
+            continue
+        top = max(score for _, score, _ in found) or 1.0
+        weight = dense_weight if name == "dense" else 1 - dense_weight
+        for pid, score, payload in found:
+            fused[pid] = fused.get(pid, 0.0) + weight * max(score, 0.0) / top
+            payloads[pid] = payload
+    best = sorted(fused, key=lambda pid: (-fused[pid], payloads[pid]["passage"]["id"]))[:limit]
+    return [(pid, fused[pid], payloads[pid]) for pid in best]
