@@ -362,3 +362,30 @@ def test_stock_text_and_fields_do_not_answer_a_question_about_findings(answerer)
         first = a.answer.split("\n", 1)[0]
         assert "Ofsted produces" not in a.answer and not first.startswith("Inspection dates"), question
         assert "boilerplate" not in quoted_roles(answerer, a), question
+
+
+def test_no_answer_to_an_eval_question_opens_with_a_field_stock_text_or_procedure_it_did_not_ask_for(answerer):
+    """The first marked point of every answer to every eval question: its sentences' stored roles are
+    never boilerplate, and a label or a council paper's procedure only where the question asks for one."""
+    from qa.evals.gold import marked_sentences
+
+    for q in ALL_QUESTIONS:
+        a = answerer.answer(q.question, history=q.history)
+        marked = marked_sentences(a.answer)
+        if not marked:
+            continue
+        query = answerer.analyse(q.question, history=q.history)
+        point, n = marked[0]
+        first = next(c for c in a.citations if c.n == n)
+        if first.hit.passage.kind == "action row":
+            continue  # an action-plan row is quoted whole, its action and its progress, by design
+        text = first.hit.passage.text
+        start, end = next((s, e) for s, e in first.spans if " ".join(text[s:e].split()) in " ".join(point.split()))
+        index = answerer.index
+        ids, spans = index.sentences_of(index.by_id[first.hit.passage.id])
+        roles = {index.role_of(int(i)) for i, (_, s, e) in zip(ids, spans) if s < end and start < e}
+        assert "boilerplate" not in roles, q.id
+        if "label" in roles and first.hit.passage.kind not in ("judgement table", "facts", "table"):
+            assert query.asks_grade or query.asks_who, (q.id, first.quote)
+        if "procedure" in roles:
+            assert query.about_procedure, (q.id, first.quote)
