@@ -132,3 +132,22 @@ def test_a_kind_of_report_not_held_about_the_council_is_declined_saying_what_is_
     assert a.abstained and "no news article about Dorset" in a.answer and "inspection report" in a.answer
     held = councils_answerer.answer("What did the local paper say about Oxfordshire's rating?")
     assert not held.abstained
+
+
+def test_a_councils_rating_quotes_its_reports_own_verdict_before_its_table(councils_answerer):
+    from qa.answer.kinds import VERDICT
+
+    a = councils_answerer.answer("What rating did Dorset get?")
+    assert not a.abstained and faithfulness_violations_of(a) == []
+    points = [line for line in a.answer.split("\n") if line.startswith("- ")]
+    assert VERDICT.search(points[0]) and not re.search(r":\s*(Good|Outstanding|Inadequate|Requires)", points[0])
+    kinds = [c.hit.passage.kind for c in a.citations]
+    assert kinds[:2] == ["summary", "judgement table"]
+    listed = councils_answerer.answer("Which councils were judged inadequate?")  # a list of councils: rows only
+    assert "summary" not in {c.hit.passage.kind for c in listed.citations}
+
+
+def faithfulness_violations_of(answer):
+    from qa.evals.gold import faithfulness_violations
+
+    return faithfulness_violations(answer)

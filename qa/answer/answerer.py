@@ -171,9 +171,10 @@ class Answerer:
             report = self.index.reports[row.doc_id]
             grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
             items = [p for g in grades if (p := kinds.table_row(self.index, report, g.name)) is not None]
+            verdict = kinds.headline(self.index, report) if not ask.grade and len(rows) <= self.settings.headlines else None
             if items:
                 when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
-                groups.append(Group(report, [Section(None, items)],
+                groups.append(Group(report, ([Section(None, [verdict])] if verdict else []) + [Section(None, items)],
                                     lead=named(report, f"{report.short_title} — {row.framework or report.kind}, {when}")))
         if not groups:
             return decline(query, [], "No report in this collection has judgements that answer this.")

@@ -19,6 +19,8 @@ What it does not do: score sentences (`qa.answer.select`) or write text (`qa.ans
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from qa.answer.compose import Group, Section, report_lead, section_grade
@@ -84,6 +86,25 @@ def table_row(index, report: Report, name: str) -> Picked | None:
         return None
     start = passage.text.index(line)
     return Picked(Hit(passage, report, 0.0, None, None), row, start, start + len(line), 1.0, line)
+
+
+VERDICT = re.compile(r"\b(are|is|remains?|were|was|now|been judged|judged( to be)?)\s+(now\s+)?(outstanding|good|"
+                     r"requires? improvement|inadequate)\b", re.I)
+
+
+def headline(index, report: Report) -> Picked | None:
+    """The report's own verdict in words: the first sentence of its summary that says its services
+    are graded ('Services in <council> are now good.'), as a point; None where its summary has none."""
+    lo = index.report_rows.get(report.id, (0, 0))[0]
+    for row, passage in enumerate(index.passages_of(report.id), lo):
+        if passage.kind != "summary":
+            continue
+        ids, spans = index.sentences_of(row)
+        for sid, (_, a, b) in zip(ids, spans):
+            text = passage.text[int(a):int(b)]
+            if VERDICT.search(text) and index.role_of(int(sid)) not in ("boilerplate", "label"):
+                return Picked(Hit(passage, report, 0.0, None, None), row, int(a), int(b), 1.0, text, role=index.role_of(int(sid)))
+    return None
 
 
 FRAME = stems(" ".join(QUESTION_WORDS))  # 'who', 'what', 'how': no judgement's own words
