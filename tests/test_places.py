@@ -47,5 +47,7 @@ def test_the_councils_of_wales_scotland_and_northern_ireland_are_known_from_the_
     found = mentioned_outside_england("How did Ofsted rate Cardiff Council, Glasgow and Belfast?")
     assert [(c.name, c.nation) for c in found] == [("Cardiff", "Wales"), ("Glasgow City", "Scotland"),
                                                   ("Belfast", "Northern Ireland")]
+    assert [c.name for c in mentioned_outside_england("children's services in Derry and Strabane")] == [
+        "Derry City and Strabane"]  # written without 'City', as people write it
     assert mentioned_outside_england("What did inspectors say about care leavers in Richmond?") == []
     assert mentioned_outside_england("How did Leeds do?") == []

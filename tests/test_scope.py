@@ -55,3 +55,8 @@ def test_a_whole_question_about_another_council_takes_no_earlier_topic():
     assert standalone_query("How did Ofsted rate Knowsley?", earlier) == "How did Ofsted rate Knowsley?"
     assert standalone_query("Which councils were judged inadequate this year?", earlier) == (
         "Which councils were judged inadequate this year?")
+
+
+def test_their_own_is_an_idiom_not_the_subjects():
+    earlier = ["What did the 2025 inspection say about care leavers?"]
+    assert "on their own" in standalone_query("What do they do to get care leavers ready to live on their own?", earlier)

@@ -160,12 +160,15 @@ def build(lad_bytes: bytes, lookup_bytes: bytes) -> list[dict]:
 
 def other_aliases(name: str) -> list[str]:
     """Aliases of a council outside England: the general rules, and the name without 'City' or
-    'City of' ('Glasgow City' -> 'Glasgow', 'City of Edinburgh' -> 'Edinburgh'), or 'Isle of'."""
+    'City of' ('Glasgow City' -> 'Glasgow', 'City of Edinburgh' -> 'Edinburgh', 'Derry City and
+    Strabane' -> 'Derry and Strabane'), or 'Isle of'."""
     forms = aliases(name)
     for pattern in (r"^City of (.+)$", r"^(.+) City$", r"^Isle of (.+)$"):
         m = re.match(pattern, name)
         if m:
             forms.append(m.group(1))
+    if re.search(r" City(?=,| and )", name):  # 'Derry City and Strabane' -> 'Derry and Strabane'
+        forms += aliases(re.sub(r" City(?=,| and )", "", name)) + [re.sub(r" City(?=,| and )", "", name)]
     forms += WRITTEN_OTHER_ALIASES.get(name, [])
     return [f for f in dict.fromkeys(forms) if f != name]
 

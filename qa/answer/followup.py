@@ -127,6 +127,8 @@ def _rewrite(question: str, previous: str) -> str:
             word = m.group(0).lower()
             if word == "there" or REPORTING.match(stripped[m.end():]):
                 continue  # 'what did they say': 'they' are the inspectors, not the subject
+            if re.match(r"\s+own\b", stripped[m.end():]):
+                continue  # 'live on their own': an idiom, not the subject's
             if word in ("their", "theirs", "its"):
                 new = f"{subject}'" if subject.endswith("s") else f"{subject}'s"
             else:
