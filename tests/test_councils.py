@@ -51,12 +51,14 @@ def test_which_councils_were_judged_a_grade_is_answered_from_the_judgements_tabl
 def test_a_councils_rating_over_time_is_one_cited_row_per_inspection_oldest_first(councils_answerer):
     a = councils_answerer.answer("How has Oxfordshire's rating changed since 2014?")
     assert not a.abstained
-    docs = [c.hit.passage.doc_id for c in a.citations]
+    docs = list(dict.fromkeys(c.hit.passage.doc_id for c in a.citations))
     assert docs == ["oxfordshire-sif-2014", "oxfordshire-ilacs-2018", "ofsted-ilacs-2024"]
     leads = [line for line in a.answer.split("\n") if line and not line.startswith("-")]
     assert leads[0].startswith("Oxfordshire SIF 2014 — SIF, inspected 2014-04-29 to 2014-05-21")  # council named once
     assert leads[2].startswith("Oxfordshire County Council: Ofsted ILACS 2024 — ILACS standard")
-    assert all(c.hit.passage.kind == "judgement table" for c in a.citations)
+    tables = [c.hit.passage.doc_id for c in a.citations if c.hit.passage.kind == "judgement table"]
+    assert tables == docs  # every inspection's table, each once; the rest are the reports' verdict sentences
+    assert {c.hit.passage.kind for c in a.citations} <= {"judgement table", "summary"}
     assert_quotes_are_verbatim(a)
 
 
@@ -151,3 +153,9 @@ def faithfulness_violations_of(answer):
     from qa.evals.gold import faithfulness_violations
 
     return faithfulness_violations(answer)
+
+
+def test_a_table_line_that_states_two_judgements_is_quoted_once(councils_answerer):
+    a = councils_answerer.answer("How did Ofsted rate Oxfordshire in 2014?")  # SIF: overall and item 1 share a line
+    rows = [line for line in a.answer.split("\n") if line.startswith("- ")]
+    assert rows and len(rows) == len(set(rows)), a.answer

@@ -54,3 +54,10 @@ def test_a_topic_is_searched_without_the_name_of_the_council_the_filter_keeps_to
     assert topic.search_text == "What did inspectors say about care leavers?"
     verdict = answerer.analyse("What grade did Oxfordshire get in 2014?")  # verdict sentences name the council
     assert verdict.search_text == verdict.text
+
+
+def test_a_change_between_two_years_keeps_to_them(answerer):
+    q = answerer.analyse("How did care leavers' support in Oxfordshire change between 2014 and 2018?")
+    assert q.intent == "change" and (q.filters.year_from, q.filters.year_to) == (2014, 2018)
+    since = answerer.analyse("How has care leavers' support in Oxfordshire changed since 2014?")
+    assert (since.filters.year_from, since.filters.year_to) == (2014, None)

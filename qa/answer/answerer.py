@@ -171,7 +171,10 @@ class Answerer:
             report = self.index.reports[row.doc_id]
             grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
             items = [p for g in grades if (p := kinds.table_row(self.index, report, g.name)) is not None]
+            items = list({p.key: p for p in items}.values())  # two judgements on one line of the table: one row
             verdict = kinds.headline(self.index, report) if not ask.grade and len(rows) <= self.settings.headlines else None
+            if verdict is not None and any(verdict.row == p.row or verdict.text in p.text for p in items):
+                verdict = None  # an older report's verdict is its table's own first line: quoted once
             if items:
                 when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
                 groups.append(Group(report, ([Section(None, [verdict])] if verdict else []) + [Section(None, items)],

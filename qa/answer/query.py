@@ -73,6 +73,7 @@ BROAD = re.compile(
     r"^how (good|well|strong)\b|^what (is|are) (the )?(strengths|weaknesses|concerns)\b",
     re.IGNORECASE,
 )
+BETWEEN = re.compile(r"\b(?:between|from)\s+((?:19|20)\d\d)\s+(?:and|to)\s+((?:19|20)\d\d)\b", re.I)
 DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
 PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
                    r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
@@ -258,8 +259,11 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         named = implied_filters(text, intent, lookup, among)
         if named is not None:
             filters, implied = replace(filters, doc_ids=named.doc_ids), True
-    since = SINCE.search(text)
-    if intent == "change" and since and filters.year_from is None:
+    since, between = SINCE.search(text), BETWEEN.search(text)
+    if intent == "change" and between and filters.year_from is None and filters.year_to is None:
+        first, last = sorted((int(between.group(1)), int(between.group(2))))
+        filters = replace(filters, year_from=first, year_to=last)
+    elif intent == "change" and since and filters.year_from is None:
         filters = replace(filters, year_from=int(since.group(2)))
     figure = next((name for name, pattern in FIGURE_ASKS if pattern.search(text)), None)
     # A topic the glossary knows is searched without the council's name; a verdict ('what grade did
