@@ -60,3 +60,9 @@ def test_a_whole_question_about_another_council_takes_no_earlier_topic():
 def test_their_own_is_an_idiom_not_the_subjects():
     earlier = ["What did the 2025 inspection say about care leavers?"]
     assert "on their own" in standalone_query("What do they do to get care leavers ready to live on their own?", earlier)
+
+
+def test_a_demonstrative_naming_the_subjects_noun_is_replaced_by_the_subject_once():
+    earlier = ["What did Ofsted say about children in care in 2025?"]
+    assert standalone_query("Do most of those children get to live close to home?", earlier) == (
+        "Do most of children in care get to live close to home in 2025?")

@@ -129,11 +129,15 @@ def _rewrite(question: str, previous: str) -> str:
                 continue  # 'what did they say': 'they' are the inspectors, not the subject
             if re.match(r"\s+own\b", stripped[m.end():]):
                 continue  # 'live on their own': an idiom, not the subject's
+            end = m.end()
             if word in ("their", "theirs", "its"):
                 new = f"{subject}'" if subject.endswith("s") else f"{subject}'s"
             else:
                 new = subject
-            return stripped[: m.start()] + new + stripped[m.end():]
+                noun = re.match(r"\s+([\w'’-]+)", stripped[end:])
+                if word in ("this", "that", "these", "those") and noun and noun.group(1).lower() in subject.lower().split():
+                    end += noun.end()  # 'those children' after 'children in care': the subject, once
+            return stripped[: m.start()] + new + stripped[end:]
     words = content_words(stripped)
     if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
         r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
