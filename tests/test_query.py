@@ -61,3 +61,12 @@ def test_a_change_between_two_years_keeps_to_them(answerer):
     assert q.intent == "change" and (q.filters.year_from, q.filters.year_to) == (2014, 2018)
     since = answerer.analyse("How has care leavers' support in Oxfordshire changed since 2014?")
     assert (since.filters.year_from, since.filters.year_to) == (2014, None)
+
+
+@pytest.mark.parametrize("question", [
+    "What did inspectors want Oxfordshire to sort out after the 2024 inspection?",
+    "What needs to be put right in Oxfordshire?",
+    "What did Ofsted ask Oxfordshire to improve?",
+])
+def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, question):
+    assert answerer.analyse(question).intent == "improvements"

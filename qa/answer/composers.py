@@ -218,7 +218,9 @@ def _compare(turn: Turn) -> Answer | None:
         groups.append(Group(report, sections, lead=named(report, f"{council.display} — {report.short_title}, {report.date}")))
     if len(groups) < 2:
         return None
-    return turn.render([], groups, f"{' and '.join(c.display for c in q.councils)}, side by side:")
+    names = [c.display for c in q.councils]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return turn.render([], groups, f"{listed}, side by side:")
 
 
 COMPOSERS = (

@@ -48,8 +48,10 @@ SUMMARY = re.compile(
 )
 # "What did Ofsted ask <council> to improve?": the answer is the report's own list of what to improve.
 IMPROVEMENTS = re.compile(
-    r"\b(what|which) (\w+ ){0,3}(needs?|needed|has|have|had|must|should|to) (\w+ ){0,2}(improve|improving|improved|do better)\b|"
-    r"\b(asked|ask|told|tell|want(s|ed)?|recommend(s|ed)?)\b(\s+\S+){0,4}\s+to (improve|do better|work on)\b|"
+    r"\b(what|which) (\w+ ){0,3}(needs?|needed|has|have|had|must|should|to) (\w+ ){0,2}(improve|improving|improved|do better|"
+    r"fix|fixing|sort(ing)? out|put(ting)? right|tackle|tackling)\b|"
+    r"\b(asked|ask|told|tell|want(s|ed)?|recommend(s|ed)?)\b(\s+\S+){0,4}\s+to (improve|do better|work on|fix|sort out|"
+    r"put right|tackle)\b|"
     r"\b(areas?|points?) (for|of) (improvement|development)\b|\bwhat (are|were) (the |its |their )?"
     r"(recommendations|improvement points|areas for (improvement|development))\b",
     re.IGNORECASE,
