@@ -65,3 +65,26 @@ def test_a_comparison_puts_each_council_side_by_side_with_its_judgement_on_the_t
     assert [lead.split(" — ")[0] for lead in leads] == ["Dorset", "Blackpool"]
     assert a.answer.count("Judgement:") == 2 and "care leavers: " in a.answer.lower()
     assert {c.hit.report.id for c in a.citations} <= {"dorset-ilacs-2025", "blackpool-ilacs-2026"}
+
+
+def test_a_point_recurs_at_the_other_councils_with_a_like_sentence_of_the_same_leaning(councils_index):
+    from qa.answer.composers import recurrence
+    from qa.answer.model import Picked
+    from qa.retrieve.retriever import Hit
+
+    def first_sentence(doc_id: str, concern: bool) -> Picked:
+        row = next(r for r, p in enumerate(councils_index.passages) if p.doc_id == doc_id and p.kind == "paragraph")
+        passage = councils_index.passages[row]
+        ids, spans = councils_index.sentences_of(row)
+        _, a, b = spans[0]
+        return Picked(Hit(passage, councils_index.reports[doc_id], 1.0, 0, 0), row, int(a), int(b), 1.0,
+                      passage.text[int(a):int(b)], concern, int(ids[0]))
+
+    dorset, blackpool, also_dorset = (first_sentence("dorset-ilacs-2025", False),
+                                      first_sentence("blackpool-ilacs-2026", False),
+                                      first_sentence("dorset-ilacs-2025", True))
+    everything = recurrence(councils_index, [dorset, blackpool, also_dorset], -1.0)  # every pair alike
+    assert len(everything[id(dorset)]) == 1 and len(everything[id(blackpool)]) == 1  # the other council, once
+    assert everything[id(also_dorset)] == set()  # a concern does not recur as a strength, nor its own council
+    nothing = recurrence(councils_index, [dorset, blackpool], 1.01)
+    assert nothing[id(dorset)] == set() and nothing[id(blackpool)] == set()

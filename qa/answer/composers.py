@@ -10,7 +10,8 @@ composer is tried). `COMPOSERS` is tried in order:
 - themes: what keeps coming back across inspections;
 - summary, improvements: a named report's own summary or list of what to improve;
 - overview: a topic asked of all councils — the distribution of that judgement at each council's
-  latest inspection, then strengths and concerns, each from a different council;
+  latest inspection, then strengths and concerns, each from a different council, those said in
+  like words about most other councils first (`recurrence`);
 - change: each year's judgement on the topic, then its findings;
 - sentences: the best sentences by intent (fact, yes/no, broad, definition).
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable
+
+import numpy as np
 
 from qa.answer import kinds
 from qa.answer.compose import Group, Section, Writer, answer_from, decline, named, render
@@ -148,6 +151,23 @@ def latest_inspections(turn: Turn) -> dict:
     return out
 
 
+def recurrence(index, scored: list[Picked], similarity: float) -> dict[int, set[str]]:
+    """For each scored sentence (by id()), the other councils with a sentence of the same leaning
+    (strength or concern) at least this similar to it: a point that recurs across councils."""
+    rows = [p for p in scored if p.sentence >= 0]
+    out: dict[int, set[str]] = {id(p): set() for p in scored}
+    if len(rows) < 2:
+        return out
+    vectors = np.asarray(index.sentence_vectors[np.array([p.sentence for p in rows])], dtype=np.float32)
+    sims = vectors @ vectors.T
+    keys = [council_key(p.hit.report.authority) for p in rows]
+    for i, p in enumerate(rows):
+        for j in np.flatnonzero(sims[i] >= similarity).tolist():
+            if keys[j] != keys[i] and rows[j].concern == p.concern:
+                out[id(p)].add(keys[j])
+    return out
+
+
 def _overview_accepts(query: Query) -> bool:
     return (not query.councils and query.intent in ("broad", "fact") and not query.scope.kinds
             and bool(query.concepts) and (query.scope.across or query.broad))
@@ -164,9 +184,10 @@ def _overview(turn: Turn) -> Answer | None:
     scored = [p for p in scored if p.score >= turn.settings.broad_floor]
     if not scored:
         return None
+    found_at = recurrence(turn.index, scored, turn.settings.overview_similarity)
     picked: dict[bool, list[Picked]] = {False: [], True: []}
     councils: dict[bool, set[str]] = {False: set(), True: set()}
-    for p in sorted(scored, key=lambda p: -p.score):
+    for p in sorted(scored, key=lambda p: (-len(found_at[id(p)]), -p.score)):
         council = council_key(p.hit.report.authority)
         if council not in councils[p.concern] and len(picked[p.concern]) < turn.settings.overview_points:
             picked[p.concern].append(p)
@@ -184,8 +205,10 @@ def _overview(turn: Turn) -> Answer | None:
     groups = []
     for concern, heading in ((False, "Strength:"), (True, "Concern:")):
         for p in picked[concern]:
-            groups.append(Group(p.hit.report, [Section(heading, with_context([p], scored, turn.index))]))
-    lead = "Strengths, then concerns, each from a different council:"
+            others = len(found_at[id(p)])
+            note = f" — like findings at {others} other council{'s' if others > 1 else ''} of those searched" if others else ""
+            groups.append(Group(p.hit.report, [Section(heading, with_context([p], scored, turn.index))], note))
+    lead = "Strengths, then concerns, each from a different council, those found at most councils first:"
     return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
 
 

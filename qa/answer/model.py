@@ -48,6 +48,7 @@ class AnswerSettings:
     overview_min_councils: int = 5  # a topic asked of no council is an overview only in a collection of this many
     overview_candidates: int = 40  # passages an overview's points are drawn from
     overview_points: int = 4  # strengths, and concerns, an overview gives: each from a different council
+    overview_similarity: float = 0.6  # two councils' sentences this similar (cosine) say the same thing
     compare_points: int = 3  # sentences each council gives a comparison
     headlines: int = 4  # a rating answer of at most this many inspections quotes each one's verdict sentence too
 
