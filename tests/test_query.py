@@ -70,3 +70,13 @@ def test_a_change_between_two_years_keeps_to_them(answerer):
 ])
 def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, question):
     assert answerer.analyse(question).intent == "improvements"
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Oxfordshire was good in 2014 - how had it moved on by 2024?", "change"),  # a grade named, change asked
+    ("Did Oxfordshire recover after its 2014 inspection?", "change"),
+    ("How did Ofsted rate Oxfordshire in 2014?", "rating"),
+    ("Which councils were judged good in 2014?", "rating"),
+])
+def test_a_question_naming_a_grade_but_asking_about_change_is_a_change_question(answerer, question, intent):
+    assert answerer.analyse(question).intent == intent

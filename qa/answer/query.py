@@ -65,7 +65,7 @@ DEFINITION = re.compile(
 CHANGE = re.compile(
     r"\b(chang\w*|over time|since (19|20)\d\d|compared?|comparison|then and now|improved since|"
     r"trend|progress(ed)? (from|since)|across the years|got (better|worse)|"
-    r"between (19|20)\d\d and|from (19|20)\d\d to)\b",
+    r"between (19|20)\d\d and|from (19|20)\d\d to|recover(ed|y)?|moved on|(got|get|come|came) out of|turned (it )?around)\b",
     re.IGNORECASE,
 )
 YESNO = re.compile(r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
@@ -252,6 +252,8 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
+    if rating is not None and not rating.grade and not RATING.search(text) and CHANGE.search(text):
+        rating = None  # 'Tameside was inadequate in 2016 - how has it moved on?' names a grade, asks about change
     intent, defines = intent_of(text, terms, rating)
     filters, implied = given, False
     if councils and not given.authorities:
