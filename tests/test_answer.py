@@ -321,12 +321,12 @@ def _proper_names_of_the_catalogue() -> set[str]:
     return names - publishers
 
 
-def test_no_answer_module_names_a_council_a_report_or_an_inspector():
+def test_no_answer_or_retrieval_module_names_a_council_a_report_or_an_inspector():
     from qa.corpus.catalogue import REPO_ROOT
 
     names = _proper_names_of_the_catalogue()
     assert {"oxfordshire"} <= names and len(names) >= 5  # the test can find what it looks for
-    for path in sorted((REPO_ROOT / "qa" / "answer").glob("*.py")):
+    for path in sorted([*(REPO_ROOT / "qa" / "answer").glob("*.py"), *(REPO_ROOT / "qa" / "retrieve").glob("*.py")]):
         source = path.read_text(encoding="utf-8").lower()
         for name in names:
             stem = name[: max(5, len(name) - 2)]  # 'oxfordshir' as a stemmer writes it, too

@@ -1,14 +1,14 @@
 """Questions about something outside the collection, told before any answer is composed.
 
 What it does: declines, naming what is missing and what the collection holds, a question about
-a council the collection holds no report about ("Reading", "Slough") or one Ofsted does not
+a council the collection holds no report about (even one whose name is also a word) or one Ofsted does not
 inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register), a year with no
 report about the council named (offering its nearest report), a kind of report not held about it
 ("the local paper"), about a name no report,
-glossary entry or English word knows ("Buckinghamshire", "GCSE"), or about a year no report is
+glossary entry or English word knows (a place the reports never name, "GCSE"), or about a year no report is
 from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
 
-    Guards(index).outside(query) -> "The collection holds no report about Slough; it holds reports about ..."
+    Guards(index).outside(query) -> "The collection holds no report about <council>; it holds reports about ..."
 
 The places come from the catalogue and `qa/data/authorities.csv`, the words from the reports (the
 index's BM25 vocabulary: start-up reads no passage), the glossary and the embedding model's
@@ -43,7 +43,7 @@ WORD = re.compile(r"[A-Za-z][\w'’-]*")
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Whole English words of the embedding model's vocabulary: 'enough', 'leader', 'please'.
-    A place or organisation the reports never mention is rarely one of them ('Buckinghamshire')."""
+    A place or organisation the reports never mention is rarely one of them (a county's name)."""
     words = (model_path() / "vocab.txt").read_text(encoding="utf-8").split()
     return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
 
@@ -133,7 +133,7 @@ class Guards:
         """Why the question is about something the collection does not hold, or None."""
         text = query.text
         beyond = mentioned_outside_england(text)
-        if beyond:  # Cardiff, Glasgow, Belfast: not inspected by Ofsted at all
+        if beyond:  # a council of Wales, Scotland or Northern Ireland: not inspected by Ofsted at all
             council = beyond[0]
             return (f"{council.name} is a council in {council.nation}: Ofsted inspects children's services in England only "
                     f"({REGULATORS[council.nation]} inspects them in {council.nation}), so this collection holds no "
@@ -142,11 +142,11 @@ class Guards:
         if unheld:
             return unheld
         outside = [c.display for c in mentioned(text) if c not in self.held]
-        if outside:  # another English council, even one named like a word ('Reading', 'Slough')
+        if outside:  # another English council, even one whose name is also a word
             return f"The collection holds no report about {' or '.join(outside)}; it holds reports about {self.held_names()}."
         letters = [c for c in text if c.isalpha()]
         shouting = letters and sum(c.isupper() for c in letters) > 0.6 * len(letters)
-        names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", text)  # Buckinghamshire
+        names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", text)  # a capitalised name: a place
         names += [] if shouting else re.findall(r"\b[A-Z]{2,}s?\b", text)  # acronyms: GCSE, EHC
         unknown = [w for w in names if not self.known_word(w)]
         if unknown:

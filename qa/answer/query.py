@@ -253,7 +253,7 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
     if rating is not None and not rating.grade and not RATING.search(text) and CHANGE.search(text):
-        rating = None  # 'Tameside was inadequate in 2016 - how has it moved on?' names a grade, asks about change
+        rating = None  # '<council> was inadequate in 2016 - how has it moved on?' names a grade, asks about change
     intent, defines = intent_of(text, terms, rating)
     filters, implied = given, False
     if councils and not given.authorities:

@@ -94,7 +94,7 @@ def matching_rows(index, ask: RatingAsk) -> list[JudgementRow]:
     if ask.latest_only:
         latest: dict[str, JudgementRow] = {}
         for r in sorted(rows, key=lambda r: r.inspection_end or str(r.year)):
-            latest[council_key(r.authority)] = r  # "Kent County Council" and "Kent" are one council
+            latest[council_key(r.authority)] = r  # "<Name> County Council" and "<Name>" are one council
         rows = list(latest.values())
     if ask.grade:
         rows = [r for r in rows if any(g.grade == ask.grade and (not ask.areas or g.key in ask.areas) for g in r.judgements)]

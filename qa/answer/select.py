@@ -49,8 +49,8 @@ UNITS = {"week", "day", "month", "year", "hour", "time", "number", "averag", "ma
 # A list item ('• ', '- ', '(a) ', '3. ') and a labelled field ('Lead inspector: <name>').
 LIST_ITEM = re.compile(r"^\s*([•▪◦*–-]|\(?[a-z0-9]{1,3}[).])\s+\S")
 FIELD = re.compile(r"^[A-Z][\w'’()/&,-]*( [\w'’()/&,-]+){0,4}: \S+( \S+)+$")
-# A person named: two or more capitalised words running ('Lucy Butler', 'Shaun Hanks - Principal'),
-# not an organisation, a title, a date or a council ('Kent County Council', 'His Majesty's').
+# A person named: two or more capitalised words running ('<Forename Surname>', '<Forename Surname> - Principal'),
+# not an organisation, a title, a date or a council ('<Name> County Council', 'His Majesty's').
 CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[’'][a-z]+)?(?: [A-Z][a-z]+(?:[’'][a-z]+)?)+\b")
 NOT_A_PERSON = re.compile(
     r"\b(Council|Councils|County|Borough|City|Board|Boards|Service|Services|Partnership|Team|Trust|Court|Agency|"

@@ -7,10 +7,10 @@ the passage that is the report's judgement table, so every grade can be checked 
 Each judgement carries a canonical key (`care_leavers`, `overall_effectiveness`, ...) so that
 councils inspected under different frameworks can be compared.
 
-    judgement_rows(index, authority="Leeds", year_from=2015)
-    -> [JudgementRow(doc_id="leeds-ilacs-2018", authority="Leeds", framework="ILACS short", ...,
+    judgement_rows(index, authority="<council>", year_from=2015)
+    -> [JudgementRow(doc_id="<council>-ilacs-2018", authority="<council>", framework="ILACS short", ...,
                      judgements=(Grade("Overall effectiveness", "overall_effectiveness", "outstanding"), ...),
-                     passage_id="leeds-ilacs-2018#s2"), ...]
+                     passage_id="<council>-ilacs-2018#s2"), ...]
 
 What it does not do: read grades from text (`qa.corpus.facts`), or compose answers (`qa.answer`).
 """

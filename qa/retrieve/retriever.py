@@ -56,7 +56,7 @@ class Filters:
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
-    authorities: tuple[str, ...] = ()  # councils, however written ("Dorset", "Leeds City Council")
+    authorities: tuple[str, ...] = ()  # councils, however written ("<council>", "<council> City Council")
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Filters":
@@ -150,7 +150,7 @@ class Hit:
 
 def citation_name(report: Report, passage: Passage, label: str | None = None) -> str:
     """How a citation names a passage, its council first where its title does not name it:
-    'Oxfordshire: Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
+    '<council>: Ofsted ILACS 2024, para 37', '..., action 2.1', '..., summary'.
 
     label: the passage's name when the caller has it with its ordinal (`qa.chunk.labels.report_labels`)."""
     title = report.short_title
