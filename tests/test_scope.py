@@ -66,3 +66,9 @@ def test_a_demonstrative_naming_the_subjects_noun_is_replaced_by_the_subject_onc
     earlier = ["What did Ofsted say about children in care in 2025?"]
     assert standalone_query("Do most of those children get to live close to home?", earlier) == (
         "Do most of children in care get to live close to home in 2025?")
+
+
+def test_a_follow_up_that_is_only_a_new_subject_is_the_earlier_question_about_it():
+    earlier = ["What did inspectors say about care leavers in Dorset?"]
+    assert standalone_query("And what about their accommodation?", earlier) == (
+        "What did inspectors say about care leavers' accommodation in Dorset?")

@@ -49,6 +49,9 @@ def _subject(question: str) -> str | None:
     return None
 
 
+QUESTION_START = re.compile(r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", re.I)
+
+
 def content_words(text: str) -> list[str]:
     """The words of a text that are not the frame of a question ('what', 'did', 'say')."""
     return [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() not in QUESTION_WORDS]
@@ -137,11 +140,13 @@ def _rewrite(question: str, previous: str) -> str:
                 noun = re.match(r"\s+([\w'’-]+)", stripped[end:])
                 if word in ("this", "that", "these", "those") and noun and noun.group(1).lower() in subject.lower().split():
                     end += noun.end()  # 'those children' after 'children in care': the subject, once
-            return stripped[: m.start()] + new + stripped[end:]
+            replaced = stripped[: m.start()] + new + stripped[end:]
+            if not connective or QUESTION_START.match(replaced):
+                return replaced
+            stripped = replaced  # 'And what about their accommodation?': a new subject, asked as before
+            break
     words = content_words(stripped)
-    if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not re.match(
-        r"^(what|when|where|who|why|how|which|do|does|did|is|are|was|were|can|has|have)\b", stripped, re.I
-    ):
+    if connective and (len(words) <= 4 or not PRONOUN.search(stripped)) and not QUESTION_START.match(stripped):
         # 'What about children in care?': the earlier question, on this new subject.
         phrase = stripped.rstrip("?. ")
         if subject and subject in previous:
