@@ -72,3 +72,18 @@ def test_a_follow_up_that_is_only_a_new_subject_is_the_earlier_question_about_it
     earlier = ["What did inspectors say about care leavers in Dorset?"]
     assert standalone_query("And what about their accommodation?", earlier) == (
         "What did inspectors say about care leavers' accommodation in Dorset?")
+
+
+def test_a_whole_question_naming_its_own_councils_takes_nothing_from_earlier_turns():
+    """Read in the browser: one conversation of unrelated questions carried 'in 2025' into a
+    comparison (declined: no Liverpool report of 2025) and two councils into a question about Cardiff."""
+    turns = ["Which councils were judged inadequate in 2025?",
+             "What did inspectors say about care leavers across all councils?"]
+    assert standalone_query("Compare how Liverpool and Sunderland support care leavers", turns) == (
+        "Compare how Liverpool and Sunderland support care leavers")
+    assert standalone_query("How did Ofsted rate Cardiff Council?", turns + ["Compare Liverpool and Sunderland"]) == (
+        "How did Ofsted rate Cardiff Council?")
+    assert conversation_scope(turns + ["Compare how Liverpool and Sunderland support care leavers"]).years == ()
+    # a follow-up still keeps what it does not state, and a question naming no council too
+    assert standalone_query("And Knowsley?", ["What did inspectors say about care leavers in Dorset in 2021?"]) == (
+        "What did inspectors say about care leavers in Knowsley in 2021?")

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.scope import conversation_scope, restated, scope_of
+from qa.answer.scope import FOLLOW_UP_START, PRONOUN, conversation_scope, restated, stands_alone, turn_scope
 from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
 
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
-FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
-PRONOUN = re.compile(r"\b(they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 TOPIC_TAIL = re.compile(r"\b(?:about|on|for|regarding|of|with|to)\s+((?:the\s+)?[\w'’ -]+?)\s*\??$", re.I)
 # Words of the question's frame, not of its subject ('what did the inspectors say about ...').
 QUESTION_WORDS = {
@@ -74,13 +72,13 @@ def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -
     (here), and every part of the conversation's scope it does not state — council, year, kind of
     report — written in (`qa.answer.scope`)."""
     question = " ".join(question.split())
-    if not history:
-        return question
+    if not history or stands_alone(question):
+        return question  # a whole question about its own councils: no earlier subject or scope is added
     previous = standalone_query(history[-1], tuple(history[:-1]))
     rewritten = _rewrite(question, previous)
     if COURTESY.match(question):
         return rewritten
-    return restated(rewritten, scope_of(question).over(conversation_scope(history)))
+    return restated(rewritten, turn_scope(question, conversation_scope(history)))
 
 
 def _other_councils(question: str, previous: str) -> str | None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from qa.answer.followup import YEAR, content_words, standalone_query
 from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
-from qa.answer.scope import Scope, conversation_scope, restated, scope_of
+from qa.answer.scope import Scope, conversation_scope, restated, turn_scope
 from qa.corpus.places import Authority, find_authority, mentioned, mentions
 from qa.index.lexical import stems
 from qa.retrieve.glossary import Term, matching_terms
@@ -244,7 +244,7 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     """The question as every later stage reads it. `held`: the councils the collection holds, each
     with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
     councils' and publishers' names)."""
-    scope = scope_of(question).over(conversation_scope(history))
+    scope = turn_scope(question, conversation_scope(history))
     chosen = tuple(dict.fromkeys(a for name in given.authorities if (a := find_authority(name)) is not None))
     if chosen and not scope.councils:  # a council chosen in the filter scopes the question as if named
         scope = replace(scope, councils=chosen, across=False)

@@ -5,7 +5,8 @@ council of the register, held or not), the years it names (not "since 2015", whi
 comparison), the kind of report it names ("the local paper", "council papers"), or that it asks
 across councils ("which councils ...", "nationally") — into a `Scope`. A conversation's scope is
 each turn's own scope laid over the one before (`conversation_scope`): every part a turn does not
-state is the earlier turn's. `restated` writes the parts a standalone question lacks into it, so
+state is the earlier turn's, unless the turn stands alone (`stands_alone`: it names its own councils
+or asks across them, and leans on nothing earlier), when it starts afresh. `restated` writes the parts a standalone question lacks into it, so
 the question shown and searched names its council and year.
 
     scope_of("What did inspectors say about care leavers in <council>?") -> Scope(councils=(<council>,))
@@ -22,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from qa.corpus.places import Authority, mentioned
+from qa.corpus.places import Authority, mentioned, mentioned_outside_england
 
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
@@ -31,6 +32,23 @@ KIND_WORDS = re.compile(r"\b(local (?:paper|press|news)|newspapers?|the press|co
 # A question asked across councils states its councils: all of them.
 ACROSS = re.compile(r"\b(?:which|what|how many|all|every|other|most|many|some) (?:\w+ )?(?:councils|authorities|areas|"
                     r"local authorities)\b|\bnational(?:ly)?\b|\bacross (?:england|the country|councils)\b|\bin england\b", re.I)
+
+
+FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
+PRONOUN = re.compile(r"\b(they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
+# Pronouns that point at the calendar or at nothing: 'this year', 'are there enough ...?'
+_NOT_BACK = re.compile(r"\b(this|that|last|next) (year|month|week)\b|\b(is|are|was|were) there\b|"
+                       r"\bthere (is|are|was|were|has|have)\b", re.I)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the conversation: it opens with 'and', 'what about' ..., points
+    back with a pronoun ('their accommodation', 'there'), or is too short to stand alone ('Why?',
+    'In 2014?'). A whole question ('How did Ofsted rate <council>?') takes nothing from earlier turns."""
+    text = " ".join(question.split())
+    if FOLLOW_UP_START.match(text) or PRONOUN.search(_NOT_BACK.sub(" ", text)):
+        return True
+    return len(re.findall(r"[A-Za-z]{2,}", text)) <= 3
 
 
 @dataclass(frozen=True)
@@ -56,11 +74,27 @@ def scope_of(text: str) -> Scope:
     return Scope(councils=councils, across=not councils and bool(ACROSS.search(text)), years=years, kinds=kinds)
 
 
+def stands_alone(question: str) -> bool:
+    """A whole question that names its own councils (any in the UK) or asks across them, without
+    leaning on the conversation ('How did Ofsted rate <council>?', 'Compare <council> and <council>
+    ...'): it takes nothing from earlier turns, neither their subject nor their scope."""
+    if is_follow_up(question):
+        return False
+    own = scope_of(question)
+    return bool(own.councils or own.across or mentioned_outside_england(question))
+
+
+def turn_scope(question: str, earlier: Scope) -> Scope:
+    """A turn's scope: its own, over the earlier turns' unless it stands alone (`stands_alone`)."""
+    own = scope_of(question)
+    return own if stands_alone(question) else own.over(earlier)
+
+
 def conversation_scope(turns: list[str] | tuple[str, ...]) -> Scope:
-    """The scope in force after these turns, oldest first: each turn's own over the one before."""
+    """The scope in force after these turns, oldest first: each turn's by `turn_scope`."""
     scope = Scope()
     for turn in turns:
-        scope = scope_of(turn).over(scope)
+        scope = turn_scope(turn, scope)
     return scope
 
 
