@@ -69,6 +69,13 @@ def words(s: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", s))
 
 
+def findings(report: dict, spread) -> list[dict]:
+    """A report's sentences of findings: in a paragraph, summary or point, at least four words,
+    not stock text (in fewer than STOCK_MIN reports), not an item of an improvement list."""
+    return [s for s in report["sentences"] if s["kind"] in ("paragraph", "summary", "point") and words(s["sentence"]) >= 4
+            and spread[s["sentence"]] < STOCK_MIN and not IMPROVE_SECTION.match(s["section"])]
+
+
 def read_report(path: Path) -> dict | None:
     try:
         text = pdf_text(path)
@@ -208,8 +215,7 @@ def main() -> None:
         weak = [(c, r) for c in councils for r in reports.get(c, [])
                 if r["file"] not in drawn and r["grades"] and 2 * r["grades"].count("inadequate") >= len(r["grades"])]
         for council, r in rng.sample(weak, min(n_reports, len(weak))):
-            body = [s for s in r["sentences"] if s["kind"] in ("paragraph", "summary", "point") and words(s["sentence"]) >= 4
-                    and spread[s["sentence"]] < STOCK_MIN and not IMPROVE_SECTION.match(s["section"])]
+            body = findings(r, spread)
             n = 0
             for s in rng.sample(body, len(body)):
                 if n >= per_report:

@@ -26,7 +26,7 @@ import random
 import sys
 from pathlib import Path
 
-from sample import ARCHIVE, IMPROVE_SECTION, STOCK_MIN, council_of, read_report, words
+from sample import ARCHIVE, council_of, findings, read_report
 
 HERE = Path(__file__).resolve().parent
 SEED = 1818
@@ -41,7 +41,7 @@ def labelled() -> list[dict]:
 
 def main() -> None:
     rng = random.Random(SEED)
-    held = labelled()
+    held = [it for it in labelled() if int(it["id"][1:]) < FIRST_ID]  # the first draw's: this draw's own ids excluded, so it repeats
     taken_councils = {it["council"] for it in held}
     seen = {it["sentence"] for it in held}
     folders = sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir())
@@ -65,8 +65,7 @@ def main() -> None:
             r = max(rs, key=lambda r: sum(g in ("inadequate", "requires improvement") for g in r["grades"]))
         else:
             r = rng.choice(rs)
-        body = [s for s in r["sentences"] if s["kind"] in ("paragraph", "summary", "point") and words(s["sentence"]) >= 4
-                and spread[s["sentence"]] < STOCK_MIN and not IMPROVE_SECTION.match(s["section"])]
+        body = findings(r, spread)
         n = 0
         for s in rng.sample(body, len(body)):
             if n >= PER_REPORT:
