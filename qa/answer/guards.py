@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 
 from qa.answer.followup import YEAR
-from qa.answer.query import COUNCIL_PAPER, DATES_A_COMPARISON, PRESS, Query
+from qa.answer.query import COUNCIL_PAPER, DATES_A_COMPARISON, PRESS, Query, named_years
 from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
@@ -81,7 +81,7 @@ class Guards:
         missing = []
         for council in query.councils:
             reports = [self.index.reports[i] for i in self.held.get(council, ())]
-            named_by = {r.id: r.years | {int(y) for y in YEAR.findall(r.about)} for r in reports}  # 'the 2010 assessment'
+            named_by = {r.id: named_years(r) for r in reports}
             if reports and not any(years & named_by[r.id] for r in reports):
                 nearest = min(reports, key=lambda r: (min(abs(y - x) for y in named_by[r.id] for x in years), -r.year))
                 missing.append(f"no report about {council.display} from {' or '.join(map(str, sorted(years)))}; "

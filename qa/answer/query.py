@@ -175,6 +175,12 @@ def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> t
     return "fact", None
 
 
+def named_years(report) -> frozenset[int]:
+    """The years a question may name a report by: its own (dated, on site, published) and those its
+    description names ('the 2010 annual assessment' for a 2011 council paper about it)."""
+    return report.years | {int(y) for y in YEAR.findall(report.about)}
+
+
 @dataclass(frozen=True)
 class ReportLookup:
     """The collection's reports by year, by kind and by date, made once per index, so that scoping
@@ -189,7 +195,7 @@ class ReportLookup:
         by_year: dict[int, set[str]] = {}
         by_kind: dict[str, set[str]] = {}
         for r in reports:
-            for year in r.years | {int(y) for y in YEAR.findall(r.about)}:
+            for year in named_years(r):
                 by_year.setdefault(year, set()).add(r.id)
             by_kind.setdefault(r.kind, set()).add(r.id)
         inspections = tuple(r.id for r in sorted(reports, key=lambda r: r.date) if r.kind == "inspection report")

@@ -74,20 +74,21 @@ def scope_of(text: str) -> Scope:
     return Scope(councils=councils, across=not councils and bool(ACROSS.search(text)), years=years, kinds=kinds)
 
 
-def stands_alone(question: str) -> bool:
+def stands_alone(question: str, own: Scope | None = None) -> bool:
     """A whole question that names its own councils (any in the UK) or asks across them, without
     leaning on the conversation ('How did Ofsted rate <council>?', 'Compare <council> and <council>
-    ...'): it takes nothing from earlier turns, neither their subject nor their scope."""
+    ...'): it takes nothing from earlier turns, neither their subject nor their scope. `own`: its
+    `scope_of`, where the caller has it."""
     if is_follow_up(question):
         return False
-    own = scope_of(question)
+    own = own or scope_of(question)
     return bool(own.councils or own.across or mentioned_outside_england(question))
 
 
 def turn_scope(question: str, earlier: Scope) -> Scope:
     """A turn's scope: its own, over the earlier turns' unless it stands alone (`stands_alone`)."""
     own = scope_of(question)
-    return own if stands_alone(question) else own.over(earlier)
+    return own if stands_alone(question, own) else own.over(earlier)
 
 
 def conversation_scope(turns: list[str] | tuple[str, ...]) -> Scope:
