@@ -213,6 +213,14 @@ def main() -> None:
         row(f"dense recall@10 against exact, {label}", f"{statistics.mean(r_edge):.3f}", f"{statistics.mean(r_local):.3f}")
         row(f"bare numpy scan of every unit, {label}: p50", ms(pct(t_scan, 0.5)))
     store.close()
+    dims = big.unit_vectors.shape[1]
+    # free this process's copy of the collection first: at 1M passages it and a second process
+    # holding the shard would not fit one 24 GB machine together
+    del local, edge, big, store
+    import gc
+
+    gc.collect()
+    print(f"resident after freeing the collection: {rss_mb():,.0f} MB", file=sys.stderr, flush=True)
 
     # --- memory of a process serving the shard: open it fresh and search once
     probe = ("import os,sys,numpy as np; sys.path.insert(0, %r)\n"
@@ -220,7 +228,7 @@ def main() -> None:
              "b=rss()\nfrom qa.index.stores.qdrant import QdrantStore\nfrom qa.index.stores.api import StoreSpec, HybridQuery\n"
              "s=QdrantStore(StoreSpec('qdrant-edge', %r)); v=np.ones(%d, dtype=np.float32)/%f\n"
              "s.search(HybridQuery(v, {'care': 1.0}, limit=10)); print(rss()-b, rss())") % (
-        str(ROOT), str(where), big.unit_vectors.shape[1], float(np.sqrt(big.unit_vectors.shape[1])))
+        str(ROOT), str(where), dims, float(np.sqrt(dims)))
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=600)
     if out.returncode == 0:
         grown, total = map(float, out.stdout.split())
