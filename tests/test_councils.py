@@ -159,3 +159,16 @@ def test_a_table_line_that_states_two_judgements_is_quoted_once(councils_answere
     a = councils_answerer.answer("How did Ofsted rate Oxfordshire in 2014?")  # SIF: overall and item 1 share a line
     rows = [line for line in a.answer.split("\n") if line.startswith("- ")]
     assert rows and len(rows) == len(set(rows)), a.answer
+
+
+def test_change_over_time_shows_every_inspection_in_the_years_asked_each_led_by_its_judgement(councils_answerer):
+    a = councils_answerer.answer("Oxfordshire in 2014 compared with 2024: what changed?")
+    assert a.intent == "change" and faithfulness_violations_of(a) == []
+    leads = [line for line in a.answer.split("\n") if re.match(r"(19|20)\d\d — ", line)]
+    inspections = [int(line[:4]) for line in leads if "inspection report" in line]
+    assert inspections == [2014, 2018, 2024]  # each, whether or not a sentence of it is on the words asked
+    for group in a.answer.split("\n\n")[1:]:
+        lead, first = group.split("\n")[:2]
+        assert re.search(r"\b(good|outstanding|inadequate|requires improvement)\b", first, re.I), first
+        if "inspection report" in lead:  # its own verdict, not the last inspection's
+            assert not re.search(r"\blast inspect", first), first

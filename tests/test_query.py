@@ -63,6 +63,17 @@ def test_a_change_between_two_years_keeps_to_them(answerer):
     assert (since.filters.year_from, since.filters.year_to) == (2014, None)
 
 
+@pytest.mark.parametrize("question, years", [
+    ("Has Oxfordshire got better since its 2014 inspection?", (2014, None)),
+    ("Oxfordshire in 2014 compared with 2024: better or worse?", (2014, 2024)),
+    ("Oxfordshire was good in 2014 - how had it moved on by 2018 and 2024?", (2014, 2024)),
+    ("Has Oxfordshire improved since the last inspection?", (None, None)),
+])
+def test_a_change_question_keeps_to_the_years_it_names(answerer, question, years):
+    q = answerer.analyse(question)
+    assert q.intent == "change" and (q.filters.year_from, q.filters.year_to) == years
+
+
 @pytest.mark.parametrize("question", [
     "What did inspectors want Oxfordshire to sort out after the 2024 inspection?",
     "What needs to be put right in Oxfordshire?",
@@ -75,6 +86,8 @@ def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, ques
 @pytest.mark.parametrize("question, intent", [
     ("Oxfordshire was good in 2014 - how had it moved on by 2024?", "change"),  # a grade named, change asked
     ("Did Oxfordshire recover after its 2014 inspection?", "change"),
+    ("Have children in Oxfordshire been better protected since the 2014 inspection?", "change"),
+    ("How much has Oxfordshire improved since it was found inadequate?", "change"),
     ("How did Ofsted rate Oxfordshire in 2014?", "rating"),
     ("Which councils were judged good in 2014?", "rating"),
 ])

@@ -92,19 +92,32 @@ VERDICT = re.compile(r"\b(are|is|remains?|were|was|now|been judged|judged( to be
                      r"requires? improvement|inadequate)\b", re.I)
 
 
+# said of the report's own time, not of the last inspection ('... were judged good when last inspected')
+PRESENT_VERDICT = re.compile(r"\b(are|is|remains?|now|ha(ve|s) been judged)\s+(now\s+)?(judged\s+(to\s+be\s+)?)?"
+                             r"(outstanding|good|requires? improvement|inadequate)\b", re.I)
+
+
 def headline(index, report: Report) -> Picked | None:
-    """The report's own verdict in words: the first sentence of its summary that says its services
-    are graded ('Services in <council> are now good.'), as a point; None where its summary has none."""
+    """The report's own verdict in words, as a point: the first sentence of its summary that says its
+    services are graded now ('Services in <council> are now good.'), else the first that says they
+    were; None where its summary has neither."""
     lo = index.report_rows.get(report.id, (0, 0))[0]
+    found: list[Picked] = []
     for row, passage in enumerate(index.passages_of(report.id), lo):
         if passage.kind != "summary":
             continue
         ids, spans = index.sentences_of(row)
         for sid, (_, a, b) in zip(ids, spans):
             text = passage.text[int(a):int(b)]
-            if VERDICT.search(text) and index.role_of(int(sid)) not in ("boilerplate", "label"):
-                return Picked(Hit(passage, report, 0.0, None, None), row, int(a), int(b), 1.0, text, role=index.role_of(int(sid)))
-    return None
+            # by its words, not its stored role: the role model reads a third of these verdicts as a
+            # label or stock text ('The overall judgement is good.'); a judgement table's line is not one
+            if VERDICT.search(text) and not GRADE_LINE.search(text):
+                point = Picked(Hit(passage, report, 0.0, None, None), row, int(a), int(b), 1.0, text,
+                               role=index.role_of(int(sid)))
+                if PRESENT_VERDICT.search(text):
+                    return point
+                found.append(point)
+    return found[0] if found else None
 
 
 FRAME = stems(" ".join(QUESTION_WORDS))  # 'who', 'what', 'how': no judgement's own words
@@ -318,22 +331,34 @@ def summary(query: Query, report: Report, index, settings: AnswerSettings) -> tu
 
 def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
            settings: AnswerSettings) -> list[Group]:
-    """One group per year that has evidence, oldest first, each led by its inspection's judgement.
-    In a year with an inspection report, the secondary sources of that year (the council's paper
-    or the press on it) give way to it."""
-    with_evidence = [(r, s) for r, s in per_report if s and max(p.score for p in s) >= settings.min_relevance]
-    inspected = {r.year for r, _ in with_evidence if r.kind == "inspection report"}
+    """One group per year, oldest first: each inspection in scope, led by its judgement (its verdict
+    is the evidence of its year even where none of its sentences is on the question's words), then
+    its sentences that are; and the other sources that have some. In a year with an inspection
+    report, the secondary sources of that year (the council's paper or the press on it) give way to it."""
+    def relevant(scored: list[Picked]) -> list[Picked]:
+        best = max((p.score for p in scored), default=0.0)
+        if best < settings.min_relevance:
+            return []
+        return sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)
+
+    shown = [(r, relevant(s)) for r, s in per_report]
+    shown = [(r, items) for r, items in shown if items or r.kind == "inspection report"]
+    inspected = {r.year for r, _ in shown if r.kind == "inspection report"}
     groups = []
-    for report, scored in sorted(with_evidence, key=lambda x: x[0].date):
+    for report, items in sorted(shown, key=lambda x: x[0].date):
         if report.year in inspected and report.kind != "inspection report":
             continue
-        best = max(p.score for p in scored)
-        items = sorted((p for p in scored if p.score >= best - settings.keep_within), key=lambda p: -p.score)
         sections = []
         if report.kind == "inspection report":
-            judgement = topic_row(index, report, query) or table_row(index, report, "overall effectiveness")
+            # on a topic, its line of the judgement table; overall, the report's verdict in its own words
+            # ('... have significantly improved since 2022, when ... inadequate'), else the table's line
+            judgement = (topic_row(index, report, query) or headline(index, report)
+                         or table_row(index, report, "overall effectiveness"))
             if judgement is not None:
                 sections.append(Section(None, [judgement]))
-        sections.append(Section(None, items[: settings.change_per_year]))
-        groups.append(Group(report, sections, lead=f"{report.year} — " + report_lead(report)))
+                items = [p for p in items if (p.row, p.start) != (judgement.row, judgement.start)]
+        if items:
+            sections.append(Section(None, items[: settings.change_per_year]))
+        if sections:
+            groups.append(Group(report, sections, lead=f"{report.year} — " + report_lead(report)))
     return groups

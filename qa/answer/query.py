@@ -63,8 +63,10 @@ DEFINITION = re.compile(
     re.IGNORECASE,
 )
 CHANGE = re.compile(
-    r"\b(chang\w*|over time|since (19|20)\d\d|compared?|comparison|then and now|improved since|"
-    r"trend|progress(ed)? (from|since)|across the years|got (better|worse)|"
+    r"\b(chang\w*|over time|since ((the|its|their) )?((19|20)\d\d|(last|previous|earlier) inspection)|"
+    r"since (it|they) (was|were) (found|judged|rated)|compared?|comparison|then and now|improv\w* since|"
+    r"(been|become|got|getting) (any )?(better|worse)|"
+    r"trend|progress(ed)? (from|since)|across the years|"
     r"between (19|20)\d\d and|from (19|20)\d\d to|recover(ed|y)?|moved on|(got|get|come|came) out of|turned (it )?around)\b",
     re.IGNORECASE,
 )
@@ -230,6 +232,24 @@ def implied_filters(text: str, intent: str, lookup: ReportLookup, scope: frozens
     return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
 
 
+def change_years(text: str, filters: Filters) -> Filters:
+    """The years a question about change spans, where the filter does not already say: 'between 2019
+    and 2023' and two or more years named ('in 2019 compared with 2023', 'inadequate in 2016 - how
+    had it moved on by 2023?') keep to the first to the last; 'since (its) 2019 (inspection)' from 2019 on.
+
+    >>> change_years("Has Stoke improved since its 2019 inspection?", Filters()).year_from
+    2019
+    """
+    if filters.year_from is not None or filters.year_to is not None:
+        return filters
+    named = sorted({int(y) for y in YEAR.findall(text)})
+    if BETWEEN.search(text) or len(named) >= 2:
+        return replace(filters, year_from=named[0], year_to=named[-1])
+    if since := SINCE.search(text):
+        return replace(filters, year_from=int(since.group(2)))
+    return filters
+
+
 def without_councils(text: str, authorities: tuple[str, ...]) -> str:
     """The text less the names of these councils (with the 'in', 'at', 'for' or 'of' before each, or
     the possessive after it): once the filter keeps to a council, its name only pulls the search towards
@@ -269,12 +289,8 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         named = implied_filters(text, intent, lookup, among)
         if named is not None:
             filters, implied = replace(filters, doc_ids=named.doc_ids), True
-    since, between = SINCE.search(text), BETWEEN.search(text)
-    if intent == "change" and between and filters.year_from is None and filters.year_to is None:
-        first, last = sorted((int(between.group(1)), int(between.group(2))))
-        filters = replace(filters, year_from=first, year_to=last)
-    elif intent == "change" and since and filters.year_from is None:
-        filters = replace(filters, year_from=int(since.group(2)))
+    if intent == "change":
+        filters = change_years(text, filters)
     figure = next((name for name, pattern in FIGURE_ASKS if pattern.search(text)), None)
     # A topic the glossary knows is searched without the council's name; a verdict ('what grade did
     # <council> get', 'where did <council> end up') with it, since the sentences naming the council
