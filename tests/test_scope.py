@@ -65,7 +65,7 @@ def test_their_own_is_an_idiom_not_the_subjects():
 def test_a_demonstrative_naming_the_subjects_noun_is_replaced_by_the_subject_once():
     earlier = ["What did Ofsted say about children in care in 2025?"]
     assert standalone_query("Do most of those children get to live close to home?", earlier) == (
-        "Do most of children in care get to live close to home in 2025?")
+        "Do most of the children in care get to live close to home in 2025?")
 
 
 def test_a_follow_up_that_is_only_a_new_subject_is_the_earlier_question_about_it():
@@ -87,3 +87,14 @@ def test_a_whole_question_naming_its_own_councils_takes_nothing_from_earlier_tur
     # a follow-up still keeps what it does not state, and a question naming no council too
     assert standalone_query("And Knowsley?", ["What did inspectors say about care leavers in Dorset in 2021?"]) == (
         "What did inspectors say about care leavers in Knowsley in 2021?")
+
+
+@pytest.mark.parametrize("earlier, follow_up, standalone", [
+    ("York's help and protection services in 2025 - what did Ofsted find?",
+     "How about 16 and 17 year olds who become homeless there?",
+     "What did inspectors say about 16 and 17 year olds who become homeless in York in 2025?"),
+    ("How did Ofsted rate Knowsley?", "What about young carers there?",
+     "What did inspectors say about young carers in Knowsley?"),
+])
+def test_a_new_subject_after_a_question_with_none_to_swap_is_asked_about_in_the_same_scope(earlier, follow_up, standalone):
+    assert standalone_query(follow_up, [earlier]) == standalone

@@ -138,6 +138,7 @@ def _rewrite(question: str, previous: str) -> str:
                 noun = re.match(r"\s+([\w'’-]+)", stripped[end:])
                 if word in ("this", "that", "these", "those") and noun and noun.group(1).lower() in subject.lower().split():
                     end += noun.end()  # 'those children' after 'children in care': the subject, once
+                    new = f"the {subject}"  # 'most of those children': 'most of the children in care'
             replaced = stripped[: m.start()] + new + stripped[end:]
             if not connective or QUESTION_START.match(replaced):
                 return replaced
@@ -150,7 +151,9 @@ def _rewrite(question: str, previous: str) -> str:
         if subject and subject in previous:
             return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
                                     not phrase.split()[0].isupper() else phrase, 1)
-        return f"{previous.rstrip('?. ')}: {phrase}?"
+        # the earlier question names no subject to swap: ask about this one (the scope is written in after)
+        phrase = re.sub(r"\s+(there|then)$", "", phrase, flags=re.I)
+        return f"What did inspectors say about {phrase[:1].lower() + phrase[1:] if not phrase.split()[0].isupper() else phrase}?"
     if subject and len(words) <= 2 and subject.lower() not in stripped.lower() and not _subject(stripped) \
             and not mentions(stripped):  # 'How did Ofsted rate <council>?' is whole: no earlier subject added
         return f"{stripped.rstrip('?. ')} ({subject})?"
