@@ -4,6 +4,8 @@ before, and the question shown and searched names them (issue #19)."""
 
 from __future__ import annotations
 
+import pytest
+
 from qa.answer.followup import standalone_query
 from qa.answer.scope import Scope, conversation_scope, restated, scope_of
 from qa.corpus.places import find_authority
