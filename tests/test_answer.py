@@ -389,3 +389,29 @@ def test_no_answer_to_an_eval_question_opens_with_a_field_stock_text_or_procedur
             assert query.asks_grade or query.asks_who, (q.id, first.quote)
         if "procedure" in roles:
             assert query.about_procedure, (q.id, first.quote)
+
+
+def test_a_source_the_collection_holds_nothing_from_is_declined_naming_what_it_holds(answerer):
+    a = answerer.answer("What did the Guardian write about Oxfordshire's 2024 inspection?")
+    assert a.abstained and "nothing from the Guardian" in a.answer and "Local press" in a.answer
+    assert not answerer.answer("What did Ofsted say about Oxfordshire's care leavers in 2024?").abstained
+
+
+def test_a_crown_dependency_is_declined_as_outside_ofsteds_remit(answerer):
+    a = answerer.answer("How were Isle of Man children's services rated?")
+    assert a.abstained and "Crown dependency" in a.answer and "Isle of Wight" not in a.answer
+
+
+def test_a_who_question_is_answered_only_by_a_sentence_naming_the_role_asked(answerer):
+    asked = answerer.answer("Who was Oxfordshire's lead councillor for children in 2024?")
+    assert asked.abstained and "do not name Oxfordshire's lead councillor" in asked.answer
+    assert "Lead inspector" not in asked.answer
+    named = answerer.answer("Who was the lead inspector on the 2024 Oxfordshire inspection?")
+    assert not named.abstained and "Nicki Shaw" in named.answer
+
+
+def test_a_broad_question_naming_no_topic_is_answered_by_the_reports_own_summary(answerer):
+    a = answerer.answer("What did Ofsted say about Oxfordshire in 2024?")
+    assert a.intent == "summary" and not a.abstained
+    assert {c.hit.report.year for c in a.citations} == {2024}
+    assert answerer.analyse("What did Ofsted say about care leavers in Oxfordshire?").intent == "broad"

@@ -93,3 +93,16 @@ def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, ques
 ])
 def test_a_question_naming_a_grade_but_asking_about_change_is_a_change_question(answerer, question, intent):
     assert answerer.analyse(question).intent == intent
+
+
+@pytest.mark.parametrize("question, role", [
+    ("Who was Tameside's lead councillor for children at the 2023 inspection?", "lead councillor"),
+    ("Who was the lead inspector on the 2024 Oxfordshire inspection?", "lead inspector"),
+    ("Who is Leeds's DCS?", "DCS"),
+    ("Who presented the 2014 inspection findings to councillors?", ""),  # a deed, not a role
+    ("Who was in charge of making sure the 2014 action plan got delivered?", ""),
+])
+def test_a_who_question_names_the_role_it_asks_for(question, role):
+    from qa.answer.query import asked_role
+
+    assert asked_role(question) == role

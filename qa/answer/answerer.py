@@ -29,7 +29,7 @@ from qa.answer.followup import QUESTION_WORDS
 from qa.answer.guards import Guards
 from qa.answer.model import Answer, AnswerSettings, Picked
 from qa.answer.query import Query, ReportLookup, analyse
-from qa.answer.select import score_sentences, with_context
+from qa.answer.select import names_role, score_sentences, with_context
 from qa.answer.themes import Themes
 from qa.index.lexical import stems
 from qa.index.vocabulary import common_text_stems
@@ -105,6 +105,9 @@ class Answerer:
         self.last_best_score = best.score
         if best.score < self.settings.min_relevance:
             return decline(query, shown, "The reports in this collection do not cover this.")
+        if query.role and not names_role(best.text, query.role):  # 'lead councillor' answered by 'Lead inspector: ...'
+            whose = " and ".join(f"{c.name}'s" for c in query.councils) or "the"
+            return decline(query, shown, f"The reports in this collection do not name {whose} {query.role}.")
         if query.broad:
             direct, groups = kinds.broad(query, scored, hits[:depth], self.index, self.settings)
         elif query.intent == "definition":

@@ -2,7 +2,9 @@
 
 What it does: declines, naming what is missing and what the collection holds, a question about
 a council the collection holds no report about (even one whose name is also a word) or one Ofsted does not
-inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register), a year with no
+inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register; a Crown
+dependency), a source the collection holds nothing from ("What did the Guardian write ...?": no
+publisher, council or inspector of the catalogue, and no passage, names it), a year with no
 report about the council named (offering its nearest report), a kind of report not held about it
 ("the local paper"), about a name no report,
 glossary entry or English word knows (a place the reports never name, "GCSE"), or about a year no report is
@@ -36,6 +38,12 @@ KIND_NAMES = (("news article", PRESS), ("council paper", COUNCIL_PAPER))  # a ki
 # Who inspects children's services where Ofsted does not.
 REGULATORS = {"Wales": "Care Inspectorate Wales", "Scotland": "the Care Inspectorate",
               "Northern Ireland": "the Regulation and Quality Improvement Authority"}
+# Islands under the Crown but not in the United Kingdom: no council of theirs is in the ONS register.
+CROWN_DEPENDENCIES = re.compile(r"\b(Isle of Man|Jersey|Guernsey|Alderney|Sark)\b")
+# 'What did <Source> write about ...?': a source named as the writer of something, by its capitalised name.
+SOURCE_ASKED = re.compile(r"^(?i:what|how|when)\s+(?i:did|does|do|has|have|had)\s+(?P<source>(?:the\s+)?"
+                          r"[A-Z][\w'’&.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w'’&.-]*)*)\s+"
+                          r"(?i:write|wrote|written|publish|published|report|reported|cover|covered|print|printed|say|said)\b")
 COMMON_ACRONYMS = {"ok", "fyi", "btw", "ps", "uk", "us", "eu", "nhs", "dfe", "asap", "faq", "aka", "etc", "eg", "ie"}
 WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -105,6 +113,29 @@ class Guards:
         return (f"The collection holds no {' or '.join(sorted(asked))}{about}; "
                 f"it holds {', '.join(held) or 'nothing'}{about}.")
 
+    def source_not_held(self, query: Query) -> str | None:
+        """A question asking what a named source wrote ('What did the Guardian write about ...?') when
+        the collection holds nothing it published or wrote: no publisher, council or inspector of the
+        catalogue is called that, and for 'say' no passage names it either."""
+        m = SOURCE_ASKED.match(query.question)
+        if m is None or query.question.isupper():
+            return None
+        source = m.group("source")
+        name = re.sub(r"^the\s+", "", source)
+        if mentioned(name) or mentioned_outside_england(name) or self._writes(name):
+            return None  # a council (held or not) is told by the other guards
+        if any(source in p.text for p in self.index.passages):
+            return None  # someone or something the documents name ('Special Guardianship' is not 'the Guardian')
+        publishers = sorted({r.publisher for r in self.index.reports.values()})
+        return (f"The collection holds nothing from {source}; its documents are from "
+                f"{', '.join(publishers[:8])}{' and others' if len(publishers) > 8 else ''}.")
+
+    def _writes(self, source: str) -> bool:
+        """Whether a source is one the catalogue holds writing by: a publisher, council or lead inspector."""
+        name = source.lower()
+        return any(name in who.lower() or (who and who.lower() in name)
+                   for r in self.index.reports.values() for who in (r.publisher, r.authority, r.lead_inspector))
+
     def held_names(self, limit: int = 12) -> str:
         names = sorted(a.display for a in self.held)
         more = f" and {len(names) - limit} more (see /reports)" if len(names) > limit else ""
@@ -138,7 +169,11 @@ class Guards:
             return (f"{council.name} is a council in {council.nation}: Ofsted inspects children's services in England only "
                     f"({REGULATORS[council.nation]} inspects them in {council.nation}), so this collection holds no "
                     f"inspection of it. It holds reports about {self.held_names()}.")
-        unheld = self.year_not_held(query) or self.kind_not_held(query)
+        island = CROWN_DEPENDENCIES.search(text)
+        if island:
+            return (f"{island.group(0)} is a Crown dependency, not part of England: Ofsted inspects children's services "
+                    f"in England only, so this collection holds no inspection of it. It holds reports about {self.held_names()}.")
+        unheld = self.year_not_held(query) or self.kind_not_held(query) or self.source_not_held(query)
         if unheld:
             return unheld
         outside = [c.display for c in mentioned(text) if c not in self.held]

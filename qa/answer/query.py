@@ -30,6 +30,10 @@ from qa.index.lexical import stems
 from qa.retrieve.glossary import Term, matching_terms
 from qa.retrieve.retriever import Filters
 
+# Words that name the inspection or its whole subject, not a topic within it.
+NO_TOPIC = stems("inspection inspections report reports services service children's children local authority "
+                 "findings overall")
+WHOLE_SERVICE = re.compile(r"\b(children['’]?s?\s+)?(social care|social work|services?)\b", re.I)
 VERDICTS = ("rating", "summary", "improvements", "change")  # intents searched with the council's name
 INTENTS = ("rating", "recurring", "summary", "improvements", "definition", "change", "yesno", "broad", "fact")
 
@@ -86,6 +90,10 @@ COUNCIL_PAPER = re.compile(r"\b(council papers?|cabinet|committee|councillors we
 # answered by the sections that record it, which other questions pass over.
 PROCEDURE = re.compile(r"\b(cabinet|committees?|councillors?|scrutiny|members|officers?|recommend\w*|asked to|"
                        r"decisions?|decided|presented|approved?)\b", re.I)
+# 'Who was <council>'s lead councillor for children ...?': the role asked, whose last word ('councillor')
+# a sentence must name for its person to answer it; 'who presented ...?' asks no role.
+WHO_ROLE = re.compile(r"^[Ww]ho (?:is|was|were|are)\s+(?:the\s+|[A-Z][\w.'’ -]*?['’]s?\s+)?"
+                      r"(?P<role>(?:[a-z-]+\s+){0,3}?[A-Za-z-]+?)(?=\s+(?:for|of|in|at|on|when|during|who|that|after)\b|\s*\??$)")
 WHO = re.compile(r"^(who|whom)\b|^(which|what) (person|people|officers?|inspectors?|director|manager|councillors?)\b", re.I)
 INSPECTORS = re.compile(r"\b(inspectors?|ofsted|inspections?)\b", re.I)
 LATEST = re.compile(r"\b(latest|most recent|newest|current|last) (ofsted )?(inspection|report)\b", re.I)
@@ -121,6 +129,7 @@ class Query:
     asks_who: bool  # 'who led ...?', 'which officer ...?': a person's name answers it
     about_procedure: bool  # asks what a council paper recommends, asks of or records about its readers
     vector: np.ndarray
+    role: str = ""  # the role a 'who' question asks for ('lead councillor'), where it names one
 
     @property
     def expansion(self) -> list[str]:
@@ -250,6 +259,21 @@ def change_years(text: str, filters: Filters) -> Filters:
     return filters
 
 
+def asked_role(question: str) -> str:
+    """The role a 'who' question asks for, as the user wrote it; '' where it asks none.
+
+    >>> asked_role("Who was Tameside's lead councillor for children at the 2023 inspection?")
+    'lead councillor'
+    """
+    m = WHO_ROLE.match(question.strip())
+    if not m or m.group("role").split()[0].lower() in NOT_A_ROLE:
+        return ""
+    return m.group("role")
+
+
+NOT_A_ROLE = {"in", "at", "on", "responsible", "accountable", "behind", "leading", "there", "it", "that", "this"}  # 'who was in charge'
+
+
 def without_councils(text: str, authorities: tuple[str, ...]) -> str:
     """The text less the names of these councils (with the 'in', 'at', 'for' or 'of' before each, or
     the possessive after it): once the filter keeps to a council, its name only pulls the search towards
@@ -281,6 +305,10 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     if rating is not None and not rating.grade and not RATING.search(text) and CHANGE.search(text):
         rating = None  # '<council> was inadequate in 2016 - how has it moved on?' names a grade, asks about change
     intent, defines = intent_of(text, terms, rating)
+    tokens = stems(text) - ignore
+    if intent == "broad" and councils and not {t for t in stems(WHOLE_SERVICE.sub(" ", text)) - ignore - NO_TOPIC
+                                               if not t.isdigit()}:
+        intent = "summary"  # 'What did Ofsted say about <council> in 2026?' names no topic: the report's own summary
     filters, implied = given, False
     if councils and not given.authorities:
         filters = replace(filters, authorities=tuple(c.name for c in councils))
@@ -299,10 +327,10 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     search_text = without_councils(text, filters.authorities) if terms and intent not in VERDICTS else text
     return Query(
         question=question, text=text, search_text=search_text, history=history, intent=intent, given=given, filters=filters, implied=implied,
-        councils=councils, terms=terms, defines=defines, tokens=stems(text) - ignore,
+        councils=councils, terms=terms, defines=defines, tokens=tokens,
         concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
         scope=scope, asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
-        asks_who=bool(WHO.search(text)),
+        asks_who=bool(WHO.search(text)), role=asked_role(question),
         vector=encode(search_text),
     )

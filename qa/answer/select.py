@@ -118,6 +118,12 @@ def names_person(text: str) -> bool:
     return False
 
 
+def names_role(text: str, role: str) -> bool:
+    """Whether a sentence names the role a 'who' question asks for, by its last word ('lead
+    councillor': 'councillor'); any sentence does where none is asked."""
+    return not role or stems(role.split()[-1]) <= stems(text)
+
+
 def offered(role: str, query: Query, passage: Passage) -> bool:
     """Whether a sentence of this role may answer the question: never stock text; a council paper's
     procedure only for a question about procedure, or as an action-plan row's action (the row is
@@ -171,7 +177,7 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
                 score -= settings.label_penalty  # a date or a field answers only a question about it
             out.append(Picked(hit, row, s, e, score, text, role in CONCERN_ROLES, sids[0], role))
     if query.asks_who:  # 'who presented ...?' is answered by a name, where any sentence gives one
-        named = [names_person(p.text) for p in out]
+        named = [names_person(p.text) and names_role(p.text, query.role) for p in out]
         if any(named):
             for p, has in zip(out, named):
                 p.score -= 0.0 if has else settings.person_penalty
