@@ -23,6 +23,8 @@ not hold (`qa.answer.guards`), or write text (`qa.answer.compose`).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable
@@ -168,9 +170,13 @@ def recurrence(index, scored: list[Picked], similarity: float) -> dict[int, set[
     return out
 
 
+# 'Do care leavers generally get ...?': what is usual, asked of no council, is asked of them all.
+USUAL = re.compile(r"\b(generally|typically|usually|in general|commonly|normally|on the whole)\b", re.I)
+
+
 def _overview_accepts(query: Query) -> bool:
-    return (not query.councils and query.intent in ("broad", "fact") and not query.scope.kinds
-            and bool(query.concepts) and (query.scope.across or query.broad))
+    return (not query.councils and query.intent in ("broad", "fact", "yesno") and not query.scope.kinds
+            and bool(query.concepts) and (query.scope.across or query.broad or USUAL.search(query.text) is not None))
 
 
 def _overview(turn: Turn) -> Answer | None:

@@ -30,8 +30,11 @@ DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)
 # The words that name a kind of report, as a reader writes them.
 KIND_WORDS = re.compile(r"\b(local (?:paper|press|news)|newspapers?|the press|council papers?|cabinet|scrutiny committee)\b", re.I)
 # A question asked across councils states its councils: all of them.
+# Councils in the plural ('How good are councils at ...?'), or 'a common weakness', asks across them too.
 ACROSS = re.compile(r"\b(?:which|what|how many|all|every|other|most|many|some) (?:\w+ )?(?:councils|authorities|areas|"
-                    r"local authorities)\b|\bnational(?:ly)?\b|\bacross (?:england|the country|councils)\b|\bin england\b", re.I)
+                    r"local authorities)\b|\bnational(?:ly)?\b|\bacross (?:england|the country|councils)\b|\bin england\b|"
+                    r"\b(?:councils|local authorities)\b|"
+                    r"\bcommon (?:\w+ )?(?:weakness|strength|problem|issue|theme|finding|concern)s?\b", re.I)
 
 
 FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
