@@ -38,6 +38,7 @@ NEVER_POINT = frozenset({"boilerplate"})
 ROW_KINDS = frozenset({"judgement table", "action row", "table", "facts", "improvement point"})
 TERMINAL = re.compile(r"[.!?;](['’\"”)\]]*)$")
 LEANS = re.compile(r"^(however,?\s+)?(this|these|it|they|such)\b", re.I)
+CONTRAST = re.compile(r"^(however|but|although|though|yet|despite|nevertheless)\b", re.I)
 MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(million|billion|m|bn|k|pounds)\b", re.I)
 SHARE = re.compile(r"\d+(\.\d+)?\s*(%|per ?cent)|\b(half|a third|a quarter|two thirds|one in \w+)\b", re.I)
 # A count, not a year or a date: '14 authorities', '20 social work apprenticeships', 'seven days'.
@@ -196,9 +197,15 @@ def with_context(chosen: list[Picked], scored: list[Picked], index) -> list[Pick
         before = by_key.get((p.row, starts[k - 1])) if k > 0 else None
         after = by_key.get((p.row, starts[k + 1])) if k + 1 < len(starts) else None
         if before is not None and LEANS.match(p.text):
-            before.concern = before.concern or p.concern
+            if CONTRAST.match(p.text):
+                before.concern = before.concern or p.concern  # 'However, this ...': the pair is a concern
+            else:
+                p.concern = before.concern  # 'This includes ...' says more of what it leans on, praise or concern
             keep[before.key] = before
-        if after is not None and (LEANS.match(after.text) or after.text.lower().startswith("however")) and after.concern:
-            p.concern = True
+        if after is not None and after.concern and CONTRAST.match(after.text):
+            p.concern = True  # 'PAs start at 18. However, this is too late': one finding, a concern
             keep[after.key] = after
+        elif after is not None and LEANS.match(after.text) and after.concern == p.concern:
+            keep[after.key] = after  # 'This means ...' saying more of the same; a continuation read the other
+            # way ('Care leavers are supported well. This includes ...' with the second misread) is not joined
     return list(keep.values())
