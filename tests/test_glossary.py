@@ -32,3 +32,11 @@ def test_acronyms_match_as_written_and_words_do_not_match_inside_others():
 def test_names_already_in_the_question_are_not_added_again():
     added = expansion("What about care leavers and their personal adviser?")
     assert "care leavers" not in added and "personal adviser" not in added
+
+
+def test_the_front_door_is_any_council_s_first_point_of_contact_not_only_a_mash():
+    # Sunderland 2025 calls its front door the 'Initial Contact & Referral Team'; Leeds has a MASH
+    front_door = next(t for t in matching_terms("What did inspectors find at the front door?") if t.term == "front door")
+    names = [n.lower() for n in front_door.names]
+    assert "initial contact" in names and "multi-agency safeguarding hub" in names
+    assert [t.term for t in matching_terms("What is a MASH?")] == ["multi-agency safeguarding hub"]
