@@ -4,6 +4,7 @@ in the same run on the same passages, vectors and questions.
 
 Run:  .venv/bin/python evals/bench_store.py                    # 100k passages (about 10 minutes, ~6 GB)
       .venv/bin/python evals/bench_store.py --passages 10000   # quick
+      .venv/bin/python evals/bench_store.py --passages 1000000 # about 52 minutes, 25 GB at its peak
       .venv/bin/python evals/bench_store.py --out evals/bench_store.md
 
 What it measures (nothing is asserted; `uptime`'s load is printed with it, machines being noisy):
