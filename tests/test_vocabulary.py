@@ -104,3 +104,14 @@ def test_the_bm25_index_read_without_bm25s_is_bm25s_own(index):
     for query in ("care leavers council tax", "designated officer", "foster carers recruitment 2015"):
         words = [t for t in tokenize([query])[0] if t in ours.vocab_dict]
         assert words and ours.get_scores(words).tolist() == theirs.get_scores(words).tolist()
+
+
+@pytest.mark.parametrize("phrase", ["care leavers", "private fostering", "Oxfordshire County Council", "no such wordzz"])
+def test_the_passages_holding_all_of_some_words_are_those_tokenizing_every_passage_finds(index, phrase):
+    from qa.index.units import bm25_text
+    from qa.index.vocabulary import passages_with_all
+
+    words = stems(phrase)
+    expected = [i for i, p in enumerate(index.passages)
+                if words <= frozenset(tokenize([bm25_text(p, index.reports[p.doc_id])])[0])]
+    assert passages_with_all(index, words).tolist() == expected

@@ -6,7 +6,8 @@ What it does: gives the answer stage's start-up what it used to get by tokenizin
 - `known_stems(index)`: every stem of every passage's text, section heading and report title:
   the BM25 vocabulary itself;
 - `text_document_frequencies(index, stems)`: in how many passages' *text* (not heading or title)
-  each of the given stems occurs.
+  each of the given stems occurs;
+- `passages_with_all(index, stems)`: the passages holding every one of the stems, from the postings.
 
 BM25 (bm25s, Lucene or Robertson scoring) indexes each passage as its report's short title, its
 heading and its text (`qa.index.bm25_text`), so a column of its score matrix counts a passage whose
@@ -38,6 +39,21 @@ TF_TOLERANCE = 0.01  # recovered term frequencies must be this close to whole nu
 def known_stems(index) -> frozenset[str]:
     """Every stem the BM25 index holds: of passages' texts, their headings and reports' titles."""
     return frozenset(t for t in index.bm25.vocab_dict if t)  # bm25s adds "" for empty passages
+
+
+def passages_with_all(index, words: frozenset[str]) -> np.ndarray:
+    """The rows of the passages holding every one of these stems (in text, heading or title), read
+    from the BM25 postings: what a phrase check needs to read instead of every passage."""
+    bm25 = index.bm25
+    ptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+    rows: np.ndarray | None = None
+    for word in words:
+        i = bm25.vocab_dict.get(word)
+        if i is None or i >= len(ptr) - 1:
+            return np.empty(0, dtype=np.int64)
+        found = np.asarray(indices[int(ptr[i]):int(ptr[i + 1])])
+        rows = found if rows is None else np.intersect1d(rows, found)
+    return np.empty(0, dtype=np.int64) if rows is None else rows
 
 
 def text_document_frequencies(index, wanted=None) -> dict[str, int]:

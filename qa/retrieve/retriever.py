@@ -108,7 +108,7 @@ class Filters:
         return (
             (not self.doc_ids or report.id in self.doc_ids)
             and (not self.kinds or report.kind in self.kinds)
-            and report.in_years(self.year_from, self.year_to)
+            and (self.year_from is None and self.year_to is None or report.in_years(self.year_from, self.year_to))
             and (not self.authorities or any(same_council(report.authority, a) for a in self.authorities))
         )
 
