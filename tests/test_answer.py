@@ -255,7 +255,8 @@ def _statements(point: str, pieces: list[str]) -> list[str] | None:
 
 def badly_shaped_points(answer) -> list[str]:
     """The points of an answer that are not whole sentences, labelled fields, a lead-in ending in
-    ':' with its list items, or a row of a structured passage."""
+    ':' with its list items, a signature, or a row of a structured passage."""
+    from qa.answer.select import SIGNATURE
     from qa.evals.gold import marked_sentences
 
     bad = []
@@ -267,6 +268,8 @@ def badly_shaped_points(answer) -> list[str]:
             continue
         text = by_n[n].hit.passage.text
         statements = _statements(point, [" ".join(text[s:e].split()) for s, e in by_n[n].spans]) or []
+        if SIGNATURE.match("\n".join(statements)):  # a name on its line and the post under it
+            continue
         for k, statement in enumerate(statements):
             listed = statement.startswith("• ") and any(s.endswith(":") for s in statements[:k])
             lead_in = statement.endswith(":") and k + 1 < len(statements) and statements[k + 1].startswith("• ")
@@ -415,3 +418,10 @@ def test_a_broad_question_naming_no_topic_is_answered_by_the_reports_own_summary
     assert a.intent == "summary" and not a.abstained
     assert {c.hit.report.year for c in a.citations} == {2024}
     assert answerer.analyse("What did Ofsted say about care leavers in Oxfordshire?").intent == "broad"
+
+
+def test_a_council_papers_signature_answers_who_holds_the_post_it_names(answerer):
+    # the paper ends 'MEERA SPILLETT' on one line and 'Director for Children, ...' on the next
+    for question in ("Who is the director named on the 2011 Cabinet report?", "Which director signed the 2011 Cabinet report?"):
+        a = answerer.answer(question)
+        assert not a.abstained and "MEERA SPILLETT Director for Children" in a.answer, a.answer

@@ -99,6 +99,8 @@ def test_a_question_naming_a_grade_but_asking_about_change_is_a_change_question(
     ("Who was Tameside's lead councillor for children at the 2023 inspection?", "lead councillor"),
     ("Who was the lead inspector on the 2024 Oxfordshire inspection?", "lead inspector"),
     ("Who is Leeds's DCS?", "DCS"),
+    ("Who is the director named on the 2011 Cabinet report?", "director"),
+    ("Which director signed the 2011 Cabinet report?", "director"),
     ("Who presented the 2014 inspection findings to councillors?", ""),  # a deed, not a role
     ("Who was in charge of making sure the 2014 action plan got delivered?", ""),
 ])

@@ -103,11 +103,11 @@ class Answerer:
             return decline(query, shown, "The reports in this collection do not cover this.")
         best = max(scored, key=lambda p: p.score)
         self.last_best_score = best.score
-        if best.score < self.settings.min_relevance:
-            return decline(query, shown, "The reports in this collection do not cover this.")
         if query.role and not names_role(best.text, query.role):  # 'lead councillor' answered by 'Lead inspector: ...'
             whose = " and ".join(f"{c.name}'s" for c in query.councils) or "the"
             return decline(query, shown, f"The reports in this collection do not name {whose} {query.role}.")
+        if best.score < self.settings.min_relevance:
+            return decline(query, shown, "The reports in this collection do not cover this.")
         if query.broad:
             direct, groups = kinds.broad(query, scored, hits[:depth], self.index, self.settings)
         elif query.intent == "definition":

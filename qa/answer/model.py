@@ -21,6 +21,7 @@ class AnswerSettings:
     topic_sentence_bonus: float = 0.05  # broad answers favour a paragraph's opening (topic) sentence
     # A 'who' question scores a sentence naming nobody this much lower, when another names someone.
     person_penalty: float = 0.3
+    role_bonus: float = 0.3  # a person named with the post a who-question asks for is its answer ('<NAME> / Director ...')
     grade_line_bonus: float = 0.3  # rating questions favour judgement-table rows ('... care leavers: Good')
     # Calibrated by evals/calibrate.py on evals/dev.jsonl: see the README's figures.
     min_relevance: float = 0.41  # below this best sentence score the reports do not cover the question

@@ -93,7 +93,9 @@ PROCEDURE = re.compile(r"\b(cabinet|committees?|councillors?|scrutiny|members|of
 # 'Who was <council>'s lead councillor for children ...?': the role asked, whose last word ('councillor')
 # a sentence must name for its person to answer it; 'who presented ...?' asks no role.
 WHO_ROLE = re.compile(r"^[Ww]ho (?:is|was|were|are)\s+(?:the\s+|[A-Z][\w.'’ -]*?['’]s?\s+)?"
-                      r"(?P<role>(?:[a-z-]+\s+){0,3}?[A-Za-z-]+?)(?=\s+(?:for|of|in|at|on|when|during|who|that|after)\b|\s*\??$)")
+                      r"(?P<role>(?:[a-z-]+\s+){0,3}?[A-Za-z-]+?)(?=\s+(?:for|of|in|at|on|when|during|who|that|after|named|"
+                      r"listed|mentioned)\b|\s*\??$)|"
+                      r"^(?:[Ww]hich|[Ww]hat) (?P<post>[a-z-]+(?: [a-z-]+)?) (?=(?:signed|wrote|presented|led|put|was|is)\b)")
 WHO = re.compile(r"^(who|whom)\b|^(which|what) (person|people|officers?|inspectors?|director|manager|councillors?)\b", re.I)
 INSPECTORS = re.compile(r"\b(inspectors?|ofsted|inspections?)\b", re.I)
 LATEST = re.compile(r"\b(latest|most recent|newest|current|last) (ofsted )?(inspection|report)\b", re.I)
@@ -266,9 +268,8 @@ def asked_role(question: str) -> str:
     'lead councillor'
     """
     m = WHO_ROLE.match(question.strip())
-    if not m or m.group("role").split()[0].lower() in NOT_A_ROLE:
-        return ""
-    return m.group("role")
+    role = (m.group("role") or m.group("post")) if m else ""
+    return "" if not role or role.split()[0].lower() in NOT_A_ROLE else role
 
 
 NOT_A_ROLE = {"in", "at", "on", "responsible", "accountable", "behind", "leading", "there", "it", "that", "this"}  # 'who was in charge'
@@ -331,6 +332,6 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         concepts=concepts_of(text, terms, ignore), figure=figure, rating=rating,
         scope=scope, asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
-        asks_who=bool(WHO.search(text)), role=asked_role(question),
+        asks_who=bool(WHO.search(text)), role=asked_role(question) if WHO.search(text) else "",
         vector=encode(search_text),
     )

@@ -49,6 +49,10 @@ COUNT = re.compile(
 UNITS = {"week", "day", "month", "year", "hour", "time", "number", "averag", "mani", "much", "long"}
 # A list item ('• ', '- ', '(a) ', '3. ') and a labelled field ('Lead inspector: <name>').
 LIST_ITEM = re.compile(r"^\s*([•▪◦*–-]|\(?[a-z0-9]{1,3}[).])\s+\S")
+# A signature: a name on its own line, then the post held ('<FORENAME SURNAME>' / 'Director for Children, ...'),
+# as council papers are signed: one point, the answer to 'who put that report ...?'.
+SIGNATURE = re.compile(r"^(?P<name>[A-Z][A-Za-z’'-]+(?: [A-Z][A-Za-z’'-]+){1,3})\n(?P<post>(?:Director|Deputy|Assistant|"
+                       r"Chief|Head|Executive|Strategic|Corporate|Cabinet Member|Leader|Service Manager|Principal)\b[^\n]*)$")
 FIELD = re.compile(r"^[A-Z][\w'’()/&,-]*( [\w'’()/&,-]+){0,4}: \S+( \S+)+$")
 # A person named: two or more capitalised words running ('<Forename Surname>', '<Forename Surname> - Principal'),
 # not an organisation, a title, a date or a council ('<Name> County Council', 'His Majesty's').
@@ -68,6 +72,8 @@ def is_point(text: str, passage: Passage) -> bool:
     text = quoted(text.strip())
     if passage.kind in ROW_KINDS:
         return len(text.split()) >= 2 and not text.endswith(":")
+    if SIGNATURE.match(text):
+        return True
     if "\n" in text:  # a lead-in and its list (see `point_spans`)
         lead, *items = text.split("\n")
         return lead.endswith(":") and len(lead.split()) >= 4 and bool(items) and all(LIST_ITEM.match(i) for i in items)
@@ -85,7 +91,8 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
     """A passage's sentences as candidate points: (sentence rows, start, end). A lead-in ending in
     ':' and the list items after it are one point when the items do not stand alone (names,
     fragments: 'are: • A - Principal Social Worker • B - Strategy Manager'); items that are whole
-    sentences stay points of their own. Every other sentence is its own."""
+    sentences stay points of their own. A name line and the post under it (a signature) are one
+    point. Every other sentence is its own."""
     passage = index.passages[row]
     text = passage.text
     ids, spans = index.sentences_of(row)
@@ -102,6 +109,10 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
                 sids += [int(i) for i in ids[k + 1:j + 1]]
                 end = int(spans[j][2])
                 k = j
+        elif k + 1 < len(ids) and SIGNATURE.match(text[start:int(spans[k + 1][2])]):
+            sids.append(int(ids[k + 1]))  # a name line and the post under it: one signature
+            end = int(spans[k + 1][2])
+            k += 1
         out.append((sids, start, end))
         k += 1
     return out
@@ -109,6 +120,8 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
 
 def names_person(text: str) -> bool:
     """Whether a sentence names a person: 'A short presentation will be given by Lucy Butler.'"""
+    if SIGNATURE.match(text):
+        return True
     for m in CAPITALISED_RUN.finditer(text):
         words = m.group(0).split()
         while words and words[0].lower() in STOPWORDS:  # 'This Inspection', 'The Board'
@@ -178,10 +191,15 @@ def score_sentences(query: Query, hits: list[Hit], index, settings: AnswerSettin
                 score -= settings.label_penalty  # a date or a field answers only a question about it
             out.append(Picked(hit, row, s, e, score, text, role in CONCERN_ROLES, sids[0], role))
     if query.asks_who:  # 'who presented ...?' is answered by a name, where any sentence gives one
-        named = [names_person(p.text) and names_role(p.text, query.role) for p in out]
+        named = [names_person(p.text) for p in out]
         if any(named):
             for p, has in zip(out, named):
                 p.score -= 0.0 if has else settings.person_penalty
+        for p, has in zip(out, named):  # 'who was the director?': a sentence naming one ('<NAME> / Director for ...')
+            if not names_role(p.text, query.role):
+                p.score -= settings.person_penalty
+            elif query.role and has:
+                p.score += settings.role_bonus
     return out
 
 
