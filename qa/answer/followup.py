@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.scope import FOLLOW_UP_START, PRONOUN, conversation_scope, restated, stands_alone, turn_scope
+from qa.answer.scope import FOLLOW_UP_START, PRONOUN, YEAR, conversation_scope, restated, stands_alone, turn_scope
 from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
 
-YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 TOPIC_TAIL = re.compile(r"\b(?:about|on|for|regarding|of|with|to)\s+((?:the\s+)?[\w'’ -]+?)\s*\??$", re.I)
 # Words of the question's frame, not of its subject ('what did the inspectors say about ...').
 QUESTION_WORDS = {
