@@ -21,6 +21,7 @@ def test_everyday_words_find_the_official_term():
     assert "care leavers" in expansion("Do young people who have left care pay council tax?")
     assert "elective home education" in expansion("what checks are there on home schooling?")
     assert "personal adviser" in expansion("When do PAs start?")
+    assert "independent living" in expansion("What do they do to get care leavers ready to live on their own?")
 
 
 def test_acronyms_match_as_written_and_words_do_not_match_inside_others():
