@@ -51,3 +51,13 @@ def test_a_continuation_read_the_other_way_is_not_joined_after_a_chosen_sentence
     praise, more = index.picked(0, concern=False), index.picked(1, concern=True)
     shown = with_context([praise], [praise, more], index)
     assert [p.text for p in shown] == [PRAISE] and not shown[0].concern
+
+
+def test_a_sentence_opening_with_however_is_shown_with_the_one_it_answers():
+    # Dorset 2025: shown alone under Concerns, the second read as praise filed as a concern
+    gap = "PAs often have to be creative to get the services or support that care leavers need."
+    mitigation = "However, on an individual basis, care leavers are responded to thoughtfully."
+    index = OnePassage([gap, mitigation])
+    first, second = index.picked(0, concern=True), index.picked(1, concern=True)
+    shown = with_context([second], [first, second], index)
+    assert {p.text for p in shown} == {gap, mitigation} and all(p.concern for p in shown)

@@ -37,7 +37,7 @@ NEVER_POINT = frozenset({"boilerplate"})
 # Rows of structured passages are answer points as they stand (one line a row).
 ROW_KINDS = frozenset({"judgement table", "action row", "table", "facts", "improvement point"})
 TERMINAL = re.compile(r"[.!?;](['’\"”)\]]*)$")
-LEANS = re.compile(r"^(however,?\s+)?(this|these|it|they|such)\b", re.I)
+LEANS = re.compile(r"^(however\b|(however,?\s+)?(this|these|it|they|such)\b)", re.I)  # 'However, on an individual basis ...' too
 CONTRAST = re.compile(r"^(however|but|although|though|yet|despite|nevertheless)\b", re.I)
 MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(million|billion|m|bn|k|pounds)\b", re.I)
 SHARE = re.compile(r"\d+(\.\d+)?\s*(%|per ?cent)|\b(half|a third|a quarter|two thirds|one in \w+)\b", re.I)
