@@ -100,3 +100,9 @@ def test_a_whole_question_naming_its_own_councils_takes_nothing_from_earlier_tur
 ])
 def test_a_new_subject_after_a_question_with_none_to_swap_is_asked_about_in_the_same_scope(earlier, follow_up, standalone):
     assert standalone_query(follow_up, [earlier]) == standalone
+
+
+def test_a_question_naming_a_crown_dependency_takes_no_council_from_the_conversation():
+    earlier = ["Has Knowsley got better since 2021?"]
+    assert standalone_query("How were Isle of Man children's services rated?", earlier) == (
+        "How were Isle of Man children's services rated?")

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from qa.answer.followup import YEAR
 from qa.answer.query import COUNCIL_PAPER, DATES_A_COMPARISON, PRESS, Query, named_years
+from qa.answer.scope import CROWN_DEPENDENCIES
 from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
@@ -38,8 +39,6 @@ KIND_NAMES = (("news article", PRESS), ("council paper", COUNCIL_PAPER))  # a ki
 # Who inspects children's services where Ofsted does not.
 REGULATORS = {"Wales": "Care Inspectorate Wales", "Scotland": "the Care Inspectorate",
               "Northern Ireland": "the Regulation and Quality Improvement Authority"}
-# Islands under the Crown but not in the United Kingdom: no council of theirs is in the ONS register.
-CROWN_DEPENDENCIES = re.compile(r"\b(Isle of Man|Jersey|Guernsey|Alderney|Sark)\b")
 # 'What did <Source> write about ...?': a source named as the writer of something, by its capitalised name.
 SOURCE_ASKED = re.compile(r"^(?i:what|how|when)\s+(?i:did|does|do|has|have|had)\s+(?P<source>(?:the\s+)?"
                           r"[A-Z][\w'’&.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w'’&.-]*)*)\s+"

@@ -37,6 +37,8 @@ ACROSS = re.compile(r"\b(?:which|what|how many|all|every|other|most|many|some) (
                     r"\bcommon (?:\w+ )?(?:weakness|strength|problem|issue|theme|finding|concern)s?\b", re.I)
 
 
+# Islands under the Crown but not in the United Kingdom: no council of theirs is in the ONS register.
+CROWN_DEPENDENCIES = re.compile(r"\b(Isle of Man|Jersey|Guernsey|Alderney|Sark)\b")
 FOLLOW_UP_START = re.compile(r"^(and|but|so|also|then|what about|how about|and what about|what of)\b[\s,]*", re.I)
 PRONOUN = re.compile(r"\b(they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 # Pronouns that point at the calendar or at nothing: 'this year', 'are there enough ...?'
@@ -78,14 +80,14 @@ def scope_of(text: str) -> Scope:
 
 
 def stands_alone(question: str, own: Scope | None = None) -> bool:
-    """A whole question that names its own councils (any in the UK) or asks across them, without
+    """A whole question that names its own councils (any in the UK, or a Crown dependency) or asks across them, without
     leaning on the conversation ('How did Ofsted rate <council>?', 'Compare <council> and <council>
     ...'): it takes nothing from earlier turns, neither their subject nor their scope. `own`: its
     `scope_of`, where the caller has it."""
     if is_follow_up(question):
         return False
     own = own or scope_of(question)
-    return bool(own.councils or own.across or mentioned_outside_england(question))
+    return bool(own.councils or own.across or mentioned_outside_england(question) or CROWN_DEPENDENCIES.search(question))
 
 
 def turn_scope(question: str, earlier: Scope) -> Scope:
