@@ -87,6 +87,11 @@ def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, ques
     ("Oxfordshire was good in 2014 - how had it moved on by 2024?", "change"),  # a grade named, change asked
     ("Did Oxfordshire recover after its 2014 inspection?", "change"),
     ("Have children in Oxfordshire been better protected since the 2014 inspection?", "change"),
+    ("Oxfordshire was in a bad way in 2014 - how does it look now?", "change"),  # a year gone by, against now
+    ("How far has Oxfordshire come since it failed its 2014 inspection?", "change"),
+    ("Oxfordshire seemed to be on the mend in 2014. Did that last through to 2024?", "change"),
+    ("Oxfordshire was rated good in 2014 - has it held on to that?", "change"),
+    ("What did Ofsted find in Oxfordshire in 2014?", "summary"),  # one year, no 'now': not a change
     ("How much has Oxfordshire improved since it was found inadequate?", "change"),
     ("How did Ofsted rate Oxfordshire in 2014?", "rating"),
     ("Which councils were judged good in 2014?", "rating"),

@@ -69,7 +69,8 @@ DEFINITION = re.compile(
 CHANGE = re.compile(
     r"\b(chang\w*|over time|since ((the|its|their) )?((19|20)\d\d|(last|previous|earlier) inspection)|"
     r"since (it|they) (was|were) (found|judged|rated)|compared?|comparison|then and now|improv\w* since|"
-    r"(been|become|got|getting) (any )?(better|worse)|"
+    r"(been|become|get|got|getting|gone|going) (any )?(better|worse|backwards?)|held on to|hold on to|kept up|keep up|"
+    r"since (it|they) \w+ (its|their|the) (19|20)\d\d|"
     r"trend|progress(ed)? (from|since)|across the years|"
     r"between (19|20)\d\d and|from (19|20)\d\d to|recover(ed|y)?|moved on|(got|get|come|came) out of|turned (it )?around)\b",
     re.IGNORECASE,
@@ -163,6 +164,18 @@ def concepts_of(text: str, terms: tuple[Term, ...], ignore: frozenset[str]) -> t
     return tuple(out)
 
 
+GRADE_NAMED = re.compile(r"\b(outstanding|good|requires? improvement|inadequate)\b", re.I)
+RATINGS_ASKED = re.compile(r"\b(ratings?|grades?|judgements?)\b", re.I)  # 'how has its rating changed?': a table
+# A year gone by set against now ('in a bad way in 2016 - how do they look now?', 'what Ofsted found in
+# 2014 ... today', 'by 2025'): a question about change, as is naming two years ('in 2019 ... through to 2023').
+NOW = re.compile(r"\b(now|today|these days|currently|any more|any longer|still|by (19|20)\d\d|through to (19|20)\d\d)\b", re.I)
+
+
+def asks_change(text: str) -> bool:
+    years = {int(y) for y in YEAR.findall(text)}
+    return bool(CHANGE.search(text)) or (bool(years) and bool(NOW.search(text))) or len(years) >= 2
+
+
 def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> tuple[str, Term | None]:
     if rating is not None:
         return "rating", None
@@ -179,7 +192,7 @@ def intent_of(text: str, terms: tuple[Term, ...], rating: RatingAsk | None) -> t
             if any(asked.lower().strip(" .") in (n.lower(), n.lower() + "s") or
                    re.fullmatch(r"(?:an? |the )?" + re.escape(n) + r"s?", asked.strip(" ."), re.I) for n in term.names):
                 return "definition", term
-    if CHANGE.search(text):
+    if asks_change(text):
         return "change", None
     if YESNO.match(text):
         return "yesno", None
@@ -303,8 +316,11 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
-    if rating is not None and not rating.grade and not RATING.search(text) and CHANGE.search(text):
-        rating = None  # '<council> was inadequate in 2016 - how has it moved on?' names a grade, asks about change
+    # '<council> was inadequate in 2016 - how has it moved on?', '... rated good in 2022 - has it held on to
+    # that?': a grade named, change asked (a question about the ratings themselves stays a table)
+    if rating is not None and (GRADE_NAMED.search(text) and not RATINGS_ASKED.search(text) and CHANGE.search(text) or
+                               not rating.grade and not RATING.search(text) and asks_change(text)):
+        rating = None
     intent, defines = intent_of(text, terms, rating)
     tokens = stems(text) - ignore
     if intent == "broad" and councils and not {t for t in stems(WHOLE_SERVICE.sub(" ", text)) - ignore - NO_TOPIC
