@@ -3,7 +3,7 @@
 What it does: declines, naming what is missing and what the collection holds, a question about
 a council the collection holds no report about (even one whose name is also a word) or one Ofsted does not
 inspect (a council of Wales, Scotland or Northern Ireland, from the ONS register; a Crown
-dependency), a source the collection holds nothing from ("What did the Guardian write ...?": no
+dependency), a source the collection holds nothing from ("What did the <paper> write ...?": no
 publisher, council or inspector of the catalogue, and no passage, names it), a year with no
 report about the council named (offering its nearest report), a kind of report not held about it
 ("the local paper"), about a name no report,
@@ -113,7 +113,7 @@ class Guards:
                 f"it holds {', '.join(held) or 'nothing'}{about}.")
 
     def source_not_held(self, query: Query) -> str | None:
-        """A question asking what a named source wrote ('What did the Guardian write about ...?') when
+        """A question asking what a named source wrote ('What did the <paper> write about ...?') when
         the collection holds nothing it published or wrote: no publisher, council or inspector of the
         catalogue is called that, and for 'say' no passage names it either."""
         m = SOURCE_ASKED.match(query.question)
@@ -124,7 +124,7 @@ class Guards:
         if mentioned(name) or mentioned_outside_england(name) or self._writes(name):
             return None  # a council (held or not) is told by the other guards
         if any(source in self.index.passages[int(row)].text for row in passages_with_all(self.index, stems(source))):
-            return None  # someone or something the documents name ('Special Guardianship' is not 'the Guardian')
+            return None  # someone or something the documents name (a phrase the documents hold is not a source unheld)
         publishers = sorted({r.publisher for r in self.index.reports.values()})
         return (f"The collection holds nothing from {source}; its documents are from "
                 f"{', '.join(publishers[:8])}{' and others' if len(publishers) > 8 else ''}.")

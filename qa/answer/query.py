@@ -261,7 +261,7 @@ def change_years(text: str, filters: Filters) -> Filters:
     and 2023' and two or more years named ('in 2019 compared with 2023', 'inadequate in 2016 - how
     had it moved on by 2023?') keep to the first to the last; 'since (its) 2019 (inspection)' from 2019 on.
 
-    >>> change_years("Has Stoke improved since its 2019 inspection?", Filters()).year_from
+    >>> change_years("Has the council improved since its 2019 inspection?", Filters()).year_from
     2019
     """
     if filters.year_from is not None or filters.year_to is not None:
@@ -277,8 +277,8 @@ def change_years(text: str, filters: Filters) -> Filters:
 def asked_role(question: str) -> str:
     """The role a 'who' question asks for, as the user wrote it; '' where it asks none.
 
-    >>> asked_role("Who was Tameside's lead councillor for children at the 2023 inspection?")
-    'lead councillor'
+    >>> asked_role("Who was the lead member for children at the last inspection?")
+    'lead member'
     """
     m = WHO_ROLE.match(question.strip())
     role = (m.group("role") or m.group("post")) if m else ""

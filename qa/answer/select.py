@@ -119,7 +119,7 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
 
 
 def names_person(text: str) -> bool:
-    """Whether a sentence names a person: 'A short presentation will be given by Lucy Butler.'"""
+    """Whether a sentence names a person: 'A short presentation will be given by <Forename Surname>.'"""
     if SIGNATURE.match(text):
         return True
     for m in CAPITALISED_RUN.finditer(text):
