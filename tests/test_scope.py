@@ -106,3 +106,23 @@ def test_a_question_naming_a_crown_dependency_takes_no_council_from_the_conversa
     earlier = ["Has Knowsley got better since 2021?"]
     assert standalone_query("How were Isle of Man children's services rated?", earlier) == (
         "How were Isle of Man children's services rated?")
+
+
+def test_a_chain_of_follow_ups_on_aspects_of_one_subject_asks_each_aspect_in_turn():
+    turns = ["What did inspectors say about care leavers?", "And their health?"]
+    assert standalone_query("And their housing?", turns) == "What did inspectors say about care leavers' housing?"
+
+
+def test_another_council_takes_the_place_of_every_council_named_one_after_another():
+    assert standalone_query("And Kent?", ["How did Ofsted rate Leeds, Bradford and Wakefield?"]) == "How did Ofsted rate Kent?"
+    assert standalone_query("What about Kent?", ["Compare Leeds and Bradford on care leavers"]) == (
+        "Compare Kent on care leavers")
+    assert standalone_query("And Kent?", ["What did inspectors say about Leeds' care leavers?"]) == (
+        "What did inspectors say about Kent's care leavers?")
+
+
+def test_a_follow_up_dating_a_comparison_states_its_own_time_and_takes_no_earlier_year():
+    earlier = ["What did inspectors say about care leavers in Leeds in 2019?"]
+    asked = standalone_query("How has that changed since 2016?", earlier)
+    assert asked.endswith("since 2016 in Leeds?") and "2019" not in asked
+    assert conversation_scope(earlier + ["How has that changed since 2016?"]).years == ()

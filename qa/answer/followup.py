@@ -90,13 +90,31 @@ def _other_councils(question: str, previous: str) -> str | None:
     if not found or content_words(re.sub(r"\b(in|for|at|of|with)\b", " ", rest, flags=re.I)):
         return None
     names = " and ".join(dict.fromkeys(question[a:b] for a, b, _ in found))
-    earlier = mentions(previous)
+    earlier = _runs(previous, mentions(previous))
     if not earlier:
         return f"{previous.rstrip('?. ')} in {names}?"
     text = previous
-    for n, (start, end, _) in enumerate(reversed(earlier)):
-        text = text[:start] + (names if n == len(earlier) - 1 else "") + text[end:]
+    for n, (start, end) in enumerate(reversed(earlier)):
+        if n == len(earlier) - 1:  # the first run of earlier councils: the new ones, their possessive mended
+            tail = re.sub(r"^['’](?!s\b)", "'" if names.endswith("s") else "'s", text[end:])
+            text = text[:start] + names + tail
+        else:
+            text = text[:start] + text[end:]
     return re.sub(r"\s+(and|,)\s+(?=[?.,]|$)", "", re.sub(r"\s{2,}", " ", text))
+
+
+RUN_JOINER = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*,\s*and\s+)$", re.I)
+
+
+def _runs(text: str, found) -> list[tuple[int, int]]:
+    """The spans of councils named one after another ('<A>, <B> and <C>') as one span each."""
+    runs: list[tuple[int, int]] = []
+    for start, end, _ in found:
+        if runs and RUN_JOINER.match(text[runs[-1][1]:start]):
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
 
 
 def _rewrite(question: str, previous: str) -> str:
@@ -148,8 +166,10 @@ def _rewrite(question: str, previous: str) -> str:
         # 'What about children in care?': the earlier question, on this new subject.
         phrase = stripped.rstrip("?. ")
         if subject and subject in previous:
-            return previous.replace(subject, phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and
-                                    not phrase.split()[0].isupper() else phrase, 1)
+            # the earlier subject with any aspect of it asked ('care leavers' health') gives way to the new one
+            said = re.compile(re.escape(subject) + r"(?:['’]s?\s+[\w-]+)?")
+            phrase = phrase[:1].lower() + phrase[1:] if phrase[:1].isupper() and not phrase.split()[0].isupper() else phrase
+            return said.sub(lambda m: phrase, previous, count=1)
         # the earlier question names no subject to swap: ask about this one (the scope is written in after)
         phrase = re.sub(r"\s+(there|then)$", "", phrase, flags=re.I)
         return f"What did inspectors say about {phrase[:1].lower() + phrase[1:] if not phrase.split()[0].isupper() else phrase}?"

@@ -62,21 +62,23 @@ class Scope:
     across: bool = False  # asked of all councils ("which councils ...?"): no council carried in
     years: tuple[int, ...] = ()
     kinds: tuple[str, ...] = ()  # the words naming a kind of report: "the local paper"
+    dated: bool = False  # it names a year that dates a comparison ("since 2016"): it states its own time
 
     def over(self, earlier: Scope) -> Scope:
         """This turn's scope, each part it does not state taken from the earlier turn's."""
         councils, across = (self.councils, self.across) if self.councils or self.across else (earlier.councils, earlier.across)
-        return replace(self, councils=councils, across=across, years=self.years or earlier.years,
-                       kinds=self.kinds or earlier.kinds)
+        years = self.years or (() if self.dated else earlier.years)
+        return replace(self, councils=councils, across=across, years=years, kinds=self.kinds or earlier.kinds)
 
 
 def scope_of(text: str) -> Scope:
     """The scope a question states in its own words."""
-    years = tuple(dict.fromkeys(int(m.group(0)) for m in YEAR.finditer(text)
-                                if not DATES_A_COMPARISON.search(text[:m.start()])))
+    named = [(int(m.group(0)), bool(DATES_A_COMPARISON.search(text[:m.start()]))) for m in YEAR.finditer(text)]
+    years = tuple(dict.fromkeys(year for year, dating in named if not dating))
     kinds = tuple(dict.fromkeys(m.group(0) for m in KIND_WORDS.finditer(text)))
     councils = tuple(mentioned(text))
-    return Scope(councils=councils, across=not councils and bool(ACROSS.search(text)), years=years, kinds=kinds)
+    return Scope(councils=councils, across=not councils and bool(ACROSS.search(text)), years=years, kinds=kinds,
+                 dated=any(dating for _, dating in named))
 
 
 def stands_alone(question: str, own: Scope | None = None) -> bool:
