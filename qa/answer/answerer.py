@@ -158,7 +158,7 @@ class Answerer:
         groups = kinds.change(query, per_report, self.index, self.settings)
         if len({g.report.year for g in groups}) < 2:
             return None
-        self.last_best_score = max(p.score for _, s in per_report for p in s)
+        self.last_best_score = max((p.score for _, s in per_report for p in s), default=0.0)  # groups of verdicts alone
         years = sorted({g.report.year for g in groups})
         intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
         return self._render(query, shown, [], groups, intro)

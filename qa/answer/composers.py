@@ -185,19 +185,25 @@ def _overview(turn: Turn) -> Answer | None:
         return None
     q = turn.query
     latest = latest_inspections(turn)
+    if not latest:
+        return None  # no inspection the filters allow (no doc_ids would mean every report)
     found = turn.answerer.search(q, turn.settings.overview_candidates, replace(q.filters, doc_ids=tuple(latest.values())))
     scored = score_sentences(q, found, turn.index, turn.settings)
     scored = [p for p in scored if p.score >= turn.settings.broad_floor]
     if not scored:
         return None
     found_at = recurrence(turn.index, scored, turn.settings.overview_similarity)
-    picked: dict[bool, list[Picked]] = {False: [], True: []}
+    picked: dict[bool, list[list[Picked]]] = {False: [], True: []}
     councils: dict[bool, set[str]] = {False: set(), True: set()}
     for p in sorted(scored, key=lambda p: (-len(found_at[id(p)]), -p.score)):
         council = council_key(p.hit.report.authority)
-        if council not in councils[p.concern] and len(picked[p.concern]) < turn.settings.overview_points:
-            picked[p.concern].append(p)
-            councils[p.concern].add(council)
+        if all(council in councils[side] or len(picked[side]) >= turn.settings.overview_points for side in (False, True)):
+            continue
+        point = with_context([p], scored, turn.index)  # a continuation takes the leaning of what it continues
+        concern = any(x.concern for x in point)
+        if council not in councils[concern] and len(picked[concern]) < turn.settings.overview_points:
+            picked[concern].append(point)
+            councils[concern].add(council)
     if len(councils[False] | councils[True]) < 2:
         return None  # one council's words are not an overview
     intro = ""
@@ -210,10 +216,10 @@ def _overview(turn: Turn) -> Answer | None:
                      + ", ".join(f"{counts[g]} {g}" for g in GRADES) + f" ({n} councils in this collection).")
     groups = []
     for concern, heading in ((False, "Strength:"), (True, "Concern:")):
-        for p in picked[concern]:
-            others = len(found_at[id(p)])
+        for point in picked[concern]:
+            others = max(len(found_at.get(id(p), ())) for p in point)
             note = f" — like findings at {others} other council{'s' if others > 1 else ''} of those searched" if others else ""
-            groups.append(Group(p.hit.report, [Section(heading, with_context([p], scored, turn.index))], note))
+            groups.append(Group(point[0].hit.report, [Section(heading, point)], note))
     lead = "Strengths, then concerns, each from a different council, those found at most councils first:"
     return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
 

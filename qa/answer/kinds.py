@@ -343,22 +343,24 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
 
     shown = [(r, relevant(s)) for r, s in per_report]
     shown = [(r, items) for r, items in shown if items or r.kind == "inspection report"]
-    inspected = {r.year for r, _ in shown if r.kind == "inspection report"}
-    groups = []
-    for report, items in sorted(shown, key=lambda x: x[0].date):
-        if report.year in inspected and report.kind != "inspection report":
-            continue
-        sections = []
-        if report.kind == "inspection report":
-            # on a topic, its line of the judgement table; overall, the report's verdict in its own words
-            # ('... have significantly improved since 2022, when ... inadequate'), else the table's line
-            judgement = (topic_row(index, report, query) or headline(index, report)
-                         or table_row(index, report, "overall effectiveness"))
-            if judgement is not None:
-                sections.append(Section(None, [judgement]))
-                items = [p for p in items if (p.row, p.start) != (judgement.row, judgement.start)]
-        if items:
-            sections.append(Section(None, items[: settings.change_per_year]))
-        if sections:
-            groups.append(Group(report, sections, lead=f"{report.year} — " + report_lead(report)))
-    return groups
+    groups = [g for r, items in shown if r.kind == "inspection report" if (g := _year_group(query, r, items, index, settings))]
+    inspected = {g.report.year for g in groups}  # years an inspection has something to show for
+    groups += [g for r, items in shown if r.kind != "inspection report" and r.year not in inspected
+               if (g := _year_group(query, r, items, index, settings))]
+    return sorted(groups, key=lambda g: g.report.date)
+
+
+def _year_group(query: Query, report: Report, items: list[Picked], index, settings: AnswerSettings) -> Group | None:
+    """One report's group in a change answer: an inspection led by its judgement, then its findings."""
+    sections = []
+    if report.kind == "inspection report":
+        # on a topic, its line of the judgement table; overall, the report's verdict in its own words
+        # ('... have significantly improved since 2022, when ... inadequate'), else the table's line
+        judgement = (topic_row(index, report, query) or headline(index, report)
+                     or table_row(index, report, "overall effectiveness"))
+        if judgement is not None:
+            sections.append(Section(None, [judgement]))
+            items = [p for p in items if (p.row, p.start) != (judgement.row, judgement.start)]
+    if items:
+        sections.append(Section(None, items[: settings.change_per_year]))
+    return Group(report, sections, lead=f"{report.year} — " + report_lead(report)) if sections else None
