@@ -398,6 +398,8 @@ def test_a_source_the_collection_holds_nothing_from_is_declined_naming_what_it_h
     a = answerer.answer("What did the Guardian write about Oxfordshire's 2024 inspection?")
     assert a.abstained and "nothing from the Guardian" in a.answer and "Local press" in a.answer
     assert not answerer.answer("What did Ofsted say about Oxfordshire's care leavers in 2024?").abstained
+    # ordinary words capitalised are people the reports speak of, not a named source
+    assert "nothing from" not in answerer.answer("What did Councillors say about the action plan?").answer
 
 
 def test_a_crown_dependency_is_declined_as_outside_ofsteds_remit(answerer):

@@ -121,6 +121,8 @@ class Guards:
             return None
         source = m.group("source")
         name = re.sub(r"^the\s+", "", source)
+        if name == source and all(w.lower() in english_words() for w in WORD.findall(name)):
+            return None  # ordinary words capitalised ('What did Councillors say ...?'): people, not a named source
         if mentioned(name) or mentioned_outside_england(name) or self._writes(name):
             return None  # a council (held or not) is told by the other guards
         if any(source in self.index.passages[int(row)].text for row in passages_with_all(self.index, stems(source))):
