@@ -61,3 +61,11 @@ def test_a_sentence_opening_with_however_is_shown_with_the_one_it_answers():
     first, second = index.picked(0, concern=True), index.picked(1, concern=True)
     shown = with_context([second], [first, second], index)
     assert {p.text for p in shown} == {gap, mitigation} and all(p.concern for p in shown)
+
+
+def test_a_signature_is_a_persons_name_over_a_post_not_a_heading_or_a_council():
+    from qa.answer.select import signature
+
+    assert signature("Jane Smith\nDirector for Children's Services")
+    assert not signature("Children Services\nExecutive Summary")
+    assert not signature("Oxfordshire County Council\nDirector of Children's Services")

@@ -66,13 +66,20 @@ NOT_A_PERSON = re.compile(
 GRADE_LINE = re.compile(r":\s*(outstanding|good|requires improvement( to be good)?|inadequate)\s*$", re.I)
 
 
+def signature(text: str) -> bool:
+    """Whether a text is a name line and the post under it, the name a person's: not an organisation,
+    a heading ('<Service> Services / Executive Summary') or a council."""
+    m = SIGNATURE.match(text)
+    return m is not None and not NOT_A_PERSON.search(m.group("name")) and not mentioned(m.group("name"))
+
+
 def is_point(text: str, passage: Passage) -> bool:
     """Whether a sentence can stand as an answer point: a whole sentence that says something, or a
     row of a structured passage (a judgement table line, an action-plan row, an improvement point)."""
     text = quoted(text.strip())
     if passage.kind in ROW_KINDS:
         return len(text.split()) >= 2 and not text.endswith(":")
-    if SIGNATURE.match(text):
+    if signature(text):
         return True
     if "\n" in text:  # a lead-in and its list (see `point_spans`)
         lead, *items = text.split("\n")
@@ -109,7 +116,7 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
                 sids += [int(i) for i in ids[k + 1:j + 1]]
                 end = int(spans[j][2])
                 k = j
-        elif k + 1 < len(ids) and SIGNATURE.match(text[start:int(spans[k + 1][2])]):
+        elif k + 1 < len(ids) and signature(text[start:int(spans[k + 1][2])]):
             sids.append(int(ids[k + 1]))  # a name line and the post under it: one signature
             end = int(spans[k + 1][2])
             k += 1
@@ -120,7 +127,7 @@ def point_spans(index, row: int) -> list[tuple[list[int], int, int]]:
 
 def names_person(text: str) -> bool:
     """Whether a sentence names a person: 'A short presentation will be given by <Forename Surname>.'"""
-    if SIGNATURE.match(text):
+    if signature(text):
         return True
     for m in CAPITALISED_RUN.finditer(text):
         words = m.group(0).split()
