@@ -16,15 +16,7 @@ from functools import cached_property
 
 from qa.answer import kinds
 from qa.answer.composers import Turn, compose
-from qa.answer.compose import (
-    Group,
-    Section,
-    Writer,
-    answer_from,
-    decline,
-    named,
-    render,
-)
+from qa.answer.compose import Group, Section, composed, decline, named
 from qa.answer.followup import QUESTION_WORDS
 from qa.answer.guards import Guards
 from qa.answer.model import Answer, AnswerSettings, Picked
@@ -137,11 +129,7 @@ class Answerer:
             term = query.defines
             short = f" ({', '.join(term.acronyms)})" if term.acronyms else ""
             intro = f"{term.term[:1].upper()}{term.term[1:]}{short}, in the glossary: {term.definition}"
-        return self._render(query, shown, direct, groups, intro)
-
-    def _render(self, query: Query, shown: list[Hit], direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
-        writer = Writer()
-        return answer_from(query, writer, render(writer, direct, groups, intro), shown)
+        return composed(query, shown, direct, groups, intro)
 
     def change(self, query: Query, hits: list[Hit], shown: list[Hit]) -> Answer | None:
         """Per report of the council in scope, its best sentences: the evidence of each year."""
@@ -161,7 +149,7 @@ class Answerer:
         self.last_best_score = max((p.score for _, s in per_report for p in s), default=0.0)  # groups of verdicts alone
         years = sorted({g.report.year for g in groups})
         intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
-        return self._render(query, shown, [], groups, intro)
+        return composed(query, shown, [], groups, intro)
 
     def ratings(self, query: Query, rows) -> Answer:
         """One group per inspection, oldest first: its judgements, each quoted from its judgement
@@ -188,8 +176,6 @@ class Answerer:
         if ask.grade:
             area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
             intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}."
-        writer = Writer()
-        text = render(writer, [], groups, intro)
-        answer = answer_from(query, writer, text, [])
+        answer = composed(query, [], [], groups, intro)
         answer.passages = [c.hit for c in answer.citations][:10]
         return answer

@@ -176,6 +176,12 @@ def answer_from(query, writer: Writer, text: str, shown: list[Hit]) -> Answer:
     return Answer(query.question, query.text, text, False, writer.citations(), shown, intent=query.intent)
 
 
+def composed(query, shown: list[Hit], direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
+    """The answer these points make: written, each marked with its citation."""
+    writer = Writer()
+    return answer_from(query, writer, render(writer, direct, groups, intro), shown)
+
+
 def decline(query, shown: list[Hit], reason: str) -> Answer:
     """A decline that is not a dead end: it names the nearest passages (as links in the web page)."""
     text = reason

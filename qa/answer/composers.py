@@ -12,10 +12,11 @@ composer is tried). `COMPOSERS` is tried in order:
 - overview: a topic asked of all councils — the distribution of that judgement at each council's
   latest inspection, then strengths and concerns, each from a different council, those said in
   like words about most other councils first (`recurrence`);
-- change: each year's judgement on the topic, then its findings;
-- sentences: the best sentences by intent (fact, yes/no, broad, definition).
+- change: each year's judgement on the topic, then its findings.
 
-    composer_for(turn) -> the first composer that accepts the query and composes an answer
+    compose(turn) -> the answer of the first composer that accepts the query and composes one, or None
+
+When none does, the answerer gives the best sentences by intent (fact, yes/no, broad, definition).
 
 What it does not do: analyse the question (`qa.answer.query`), decline what the collection does
 not hold (`qa.answer.guards`), or write text (`qa.answer.compose`).
@@ -32,7 +33,7 @@ from typing import Callable
 import numpy as np
 
 from qa.answer import kinds
-from qa.answer.compose import Group, Section, Writer, answer_from, decline, named, render
+from qa.answer.compose import Group, Section, composed, decline, named
 from qa.answer.model import Answer, Picked
 from qa.answer.query import Query
 from qa.answer.ratings import AREAS, matching_rows, no_match
@@ -77,8 +78,7 @@ class Turn:
         return self.hits[:10]
 
     def render(self, direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
-        writer = Writer()
-        return answer_from(self.query, writer, render(writer, direct, groups, intro), self.shown)
+        return composed(self.query, self.shown, direct, groups, intro)
 
 
 @dataclass(frozen=True)
