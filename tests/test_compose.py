@@ -32,6 +32,8 @@ def test_two_sentences_that_are_not_adjacent_are_joined_by_an_ellipsis(index):
     writer = Writer()
     [point] = writer.points([first, third])
     assert point == f"{first.text} … {third.text} [1]"
+    [citation] = writer.citations()
+    assert citation.quote == f"{first.text} … {third.text}"  # the citation quotes them as the answer does
     [adjacent] = Writer().points(_picks(index, pid, [0, 1]))
     assert " … " not in adjacent and adjacent.count("[1]") == 1
 

@@ -116,8 +116,13 @@ class Writer:
     def citations(self) -> list[Citation]:
         out = []
         for row, c in self.cited.items():
-            quotes = sorted(self.quotes[row])
-            out.append(Citation(c.n, c.hit, " ".join(q for _, _, q in quotes), tuple((s, e) for s, e, _ in quotes)))
+            quotes = sorted(set(self.quotes[row]))
+            text = c.hit.passage.text
+            quote = ""
+            for k, (start, _, line) in enumerate(quotes):  # " … " where the passage's text between is left out
+                gap = k and text[quotes[k - 1][1]:start].strip()
+                quote += (" … " if gap else " ") + line if quote else line
+            out.append(Citation(c.n, c.hit, quote, tuple((s, e) for s, e, _ in quotes)))
         return sorted(out, key=lambda c: c.n)
 
 
