@@ -301,7 +301,10 @@ def test_citations_carry_the_spans_of_the_sentences_they_quote(answerer):
     for c in a.citations:
         assert c.spans, c
         text = c.hit.passage.text
-        assert " ".join(text[s:e] for s, e in c.spans) == c.quote
+        # the quoted sentences in order, " … " where the passage's text between them is left out
+        assert c.quote.replace(" … ", " ") == " ".join(text[s:e] for s, e in c.spans)
+        gaps = sum(bool(text[e:s].strip()) for (_, e), (s, _) in zip(c.spans, c.spans[1:]))
+        assert c.quote.count(" … ") == gaps
         assert citation_out(c, {}).quote_spans == [list(s) for s in c.spans]
 
 

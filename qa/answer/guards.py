@@ -26,8 +26,8 @@ import re
 from functools import lru_cache
 
 from qa.answer.followup import YEAR
-from qa.answer.query import COUNCIL_PAPER, DATES_A_COMPARISON, PRESS, Query, named_years
-from qa.answer.scope import CROWN_DEPENDENCIES
+from qa.answer.query import Query, named_years
+from qa.answer.scope import CROWN_DEPENDENCIES, DATES_A_COMPARISON, KIND_NAMES
 from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
@@ -35,7 +35,6 @@ from qa.index.vocabulary import known_stems, passages_with_all
 from qa.retrieve.glossary import load_glossary
 
 REPORT_WORDS = re.compile(r"\b(inspections?|reports?|visits?|assessments?|judgements?|ratings?|rated|papers?|plans?)\b", re.I)
-KIND_NAMES = (("news article", PRESS), ("council paper", COUNCIL_PAPER))  # a kind of report, by the words naming it
 # Who inspects children's services where Ofsted does not.
 REGULATORS = {"Wales": "Care Inspectorate Wales", "Scotland": "the Care Inspectorate",
               "Northern Ireland": "the Regulation and Quality Improvement Authority"}

@@ -24,7 +24,15 @@ import numpy as np
 
 from qa.answer.followup import YEAR, content_words, standalone_query
 from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
-from qa.answer.scope import Scope, conversation_scope, restated, turn_scope
+from qa.answer.scope import (
+    COUNCIL_PAPER,
+    DATES_A_COMPARISON,
+    PRESS,
+    Scope,
+    conversation_scope,
+    restated,
+    turn_scope,
+)
 from qa.corpus.places import Authority, find_authority, mentioned, mentions
 from qa.index.lexical import stems
 from qa.retrieve.glossary import Term, matching_terms
@@ -83,10 +91,6 @@ BROAD = re.compile(
     re.IGNORECASE,
 )
 BETWEEN = re.compile(r"\b(?:between|from)\s+((?:19|20)\d\d)\s+(?:and|to)\s+((?:19|20)\d\d)\b", re.I)
-DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
-PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
-                   r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
-COUNCIL_PAPER = re.compile(r"\b(council papers?|cabinet|committee|councillors were told|scrutiny)\b", re.I)
 # A question about a council paper's own procedure (who was asked to decide or note what) is
 # answered by the sections that record it, which other questions pass over.
 PROCEDURE = re.compile(r"\b(cabinet|committees?|councillors?|scrutiny|members|officers?|recommend\w*|asked to|"

@@ -28,7 +28,11 @@ from qa.corpus.places import Authority, mentioned, mentioned_outside_england
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
 # The words that name a kind of report, as a reader writes them.
-KIND_WORDS = re.compile(r"\b(local (?:paper|press|news)|newspapers?|the press|council papers?|cabinet|scrutiny committee)\b", re.I)
+PRESS = re.compile(r"\b(local (paper|press|news)|newspapers?|the press|press (report|release|coverage)|"
+                   r"news (story|article|report|coverage)|journalists?|media)\b", re.I)
+COUNCIL_PAPER = re.compile(r"\b(council papers?|cabinet|(?:scrutiny )?committee|councillors were told|scrutiny)\b", re.I)
+KIND_NAMES = (("news article", PRESS), ("council paper", COUNCIL_PAPER))  # a kind of report, by the words naming it
+KIND_WORDS = re.compile("|".join(pattern.pattern for _, pattern in KIND_NAMES), re.I)
 # A question asked across councils states its councils: all of them.
 # Councils in the plural ('How good are councils at ...?'), or 'a common weakness', asks across them too.
 ACROSS = re.compile(r"\b(?:which|what|how many|all|every|other|most|many|some) (?:\w+ )?(?:councils|authorities|areas|"
