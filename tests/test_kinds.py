@@ -145,3 +145,13 @@ def test_a_lead_in_and_the_fragments_it_introduces_are_one_point(councils_gold_i
         for sids, s, e in point_spans(index, row):
             items = index.passages[row].text[s:e].split("\n")[1:]
             assert not any(is_point(item, index.passages[row]) for item in items)
+
+
+def test_change_over_time_naming_no_topic_shows_each_inspections_standing_from_its_summary(answerer):
+    a = answerer.answer("Has Leeds recovered or gone backwards since 2015?")
+    assert a.intent == "change" and faithfulness_violations(a) == []
+    assert len(group_leads(a)) >= 3  # 2015, 2018, 2025
+    kinds = {c.hit.passage.kind for c in a.citations}
+    assert kinds <= {"judgement table", "summary", "paragraph"}, kinds
+    for c in a.citations:  # the judgement, the verdict and the summary: no finding picked on the words 'gone' or 'backwards'
+        assert c.hit.passage.kind != "paragraph" or "summary" in c.hit.passage.section.lower(), c.hit.passage.section

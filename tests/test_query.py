@@ -113,3 +113,21 @@ def test_a_who_question_names_the_role_it_asks_for(question, role):
     from qa.answer.query import asked_role
 
     assert asked_role(question) == role
+
+
+@pytest.mark.parametrize("question, topical", [
+    ("Has <council> recovered since its 2018 inspection?", False),
+    ("Where do things stand at <council> now, after it was failing in 2018?", False),
+    ("How different is <council>'s children's social care today from what Ofsted found in 2014?", False),
+    ("How has the <council> service for care leavers changed since 2015?", True),  # a judgement area
+    ("Has <council>'s fostering got better since 2018?", True),  # a glossary term
+    ("Has exploitation work at <council> improved since 2019?", True),  # a word that is neither
+])
+def test_a_question_names_a_topic_unless_it_asks_only_how_the_whole_service_stands(question, topical):
+    from qa.answer.query import area_of, is_topical
+    from qa.index.lexical import stems
+    from qa.retrieve.glossary import matching_terms
+
+    from qa.answer.followup import QUESTION_WORDS
+    tokens = stems(question.replace("<council>", "")) - stems(" ".join(QUESTION_WORDS))
+    assert is_topical(tokens, tuple(matching_terms(question)), area_of(question)) is topical

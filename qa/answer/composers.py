@@ -36,7 +36,7 @@ from qa.answer import kinds
 from qa.answer.compose import Group, Section, composed, decline, named
 from qa.answer.model import Answer, Picked
 from qa.answer.query import Query
-from qa.answer.ratings import AREAS, matching_rows, no_match
+from qa.answer.ratings import matching_rows, no_match
 from qa.answer.select import score_sentences, with_context
 from qa.corpus.places import council_key
 from qa.retrieve.judgements import judgement_rows
@@ -126,11 +126,6 @@ def _change(turn: Turn) -> Answer | None:
     return turn.answerer.change(turn.query, turn.hits, turn.shown) if turn.hits else None
 
 
-def _area(query: Query) -> str | None:
-    """The judgement area a topic names (care leavers, children in care, ...), if any."""
-    return next((key for key, pattern in AREAS if key != "overall_effectiveness" and pattern.search(query.text)), None)
-
-
 def distribution(index, area: str, given: Filters) -> tuple[dict[str, int], int]:
     """How councils were graded on one judgement area at each council's latest inspection that
     graded it: counts by grade, and the number of councils."""
@@ -174,6 +169,15 @@ def recurrence(index, scored: list[Picked], similarity: float) -> dict[int, set[
 USUAL = re.compile(r"\b(generally|typically|usually|in general|commonly|normally|on the whole)\b", re.I)
 
 
+# How an overview ranks its candidate points: (point, how many other councils say the like) -> sort key.
+OVERVIEW_ORDERS: dict[str, Callable[[Picked, int], tuple]] = {
+    "recurrence": lambda p, others: (-others, -p.score),  # said at most councils first
+    "recurring_relevance": lambda p, others: (others == 0, -p.score),  # points said elsewhere too, best first
+    "relevance": lambda p, others: (-p.score,),
+    "blend": lambda p, others: (-(p.score + 0.01 * min(others, 10)),),
+}
+
+
 def _overview_accepts(query: Query) -> bool:
     return (not query.councils and query.intent in ("broad", "fact", "yesno") and not query.scope.kinds
             and bool(query.concepts) and (query.scope.across or query.broad or USUAL.search(query.text) is not None))
@@ -195,7 +199,8 @@ def _overview(turn: Turn) -> Answer | None:
     found_at = recurrence(turn.index, scored, turn.settings.overview_similarity)
     picked: dict[bool, list[list[Picked]]] = {False: [], True: []}
     councils: dict[bool, set[str]] = {False: set(), True: set()}
-    for p in sorted(scored, key=lambda p: (-len(found_at[id(p)]), -p.score)):
+    order = OVERVIEW_ORDERS[turn.settings.overview_order]
+    for p in sorted(scored, key=lambda p: order(p, len(found_at[id(p)]))):
         council = council_key(p.hit.report.authority)
         if all(council in councils[side] or len(picked[side]) >= turn.settings.overview_points for side in (False, True)):
             continue
@@ -207,7 +212,7 @@ def _overview(turn: Turn) -> Answer | None:
     if len(councils[False] | councils[True]) < 2:
         return None  # one council's words are not an overview
     intro = ""
-    area = _area(q)
+    area = q.area
     if area:
         counts, n = distribution(turn.index, area, q.given)
         if n:

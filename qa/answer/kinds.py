@@ -88,7 +88,7 @@ def table_row(index, report: Report, name: str) -> Picked | None:
     return Picked(Hit(passage, report, 0.0, None, None), row, start, start + len(line), 1.0, line)
 
 
-VERDICT = re.compile(r"\b(are|is|remains?|were|was|now|been judged|judged( to be)?)\s+(now\s+)?(outstanding|good|"
+VERDICT = re.compile(r"\b(are|is|remains?|were|was|now|been judged|judged( to be| as)?)\s+(now\s+)?(outstanding|good|"
                      r"requires? improvement|inadequate)\b", re.I)
 
 
@@ -97,15 +97,23 @@ PRESENT_VERDICT = re.compile(r"\b(are|is|remains?|now|ha(ve|s) been judged)\s+(n
                              r"(outstanding|good|requires? improvement|inadequate)\b", re.I)
 
 
+SUMMARY_SECTION = re.compile(r"\bsummary\b", re.I)  # 'Executive summary', 'Summary of findings' (SIF reports)
+
+
+def summary_rows(index, report: Report) -> list[int]:
+    """The rows of a report's summary: its passages cut as one, or under a heading that names one."""
+    lo, hi = index.report_rows.get(report.id, (0, 0))
+    return [row for row in range(lo, hi) if index.passages[row].kind == "summary"
+            or index.passages[row].kind == "paragraph" and SUMMARY_SECTION.search(index.passages[row].section or "")]
+
+
 def headline(index, report: Report) -> Picked | None:
     """The report's own verdict in words, as a point: the first sentence of its summary that says its
     services are graded now ('Services in <council> are now good.'), else the first that says they
     were; None where its summary has neither."""
-    lo = index.report_rows.get(report.id, (0, 0))[0]
     found: list[Picked] = []
-    for row, passage in enumerate(index.passages_of(report.id), lo):
-        if passage.kind != "summary":
-            continue
+    for row in summary_rows(index, report):
+        passage = index.passages[row]
         ids, spans = index.sentences_of(row)
         for sid, (_, a, b) in zip(ids, spans):
             text = passage.text[int(a):int(b)]
@@ -350,9 +358,26 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
     return sorted(groups, key=lambda g: g.report.date)
 
 
+def _standing(report: Report, index, settings: AnswerSettings) -> Group | None:
+    """An inspection's standing, for a question about change that names no topic ('Has <council>
+    recovered since 2018?'): its overall judgement, then its verdict in words and the first points
+    of its summary, where a report says how services moved since the last inspection."""
+    grade = table_row(index, report, "overall effectiveness")
+    said = report_points(index, report, summary_rows(index, report))
+    verdict = headline(index, report)
+    points = ([verdict] if verdict is not None else []) + [p for p in said if verdict is None or p.key != verdict.key]
+    points = points[: settings.change_per_year]
+    sections = ([Section(None, [grade])] if grade is not None else []) + ([Section(None, points)] if points else [])
+    return Group(report, sections, lead=f"{report.year} — " + report_lead(report)) if sections else None
+
+
 def _year_group(query: Query, report: Report, items: list[Picked], index, settings: AnswerSettings) -> Group | None:
     """One report's group in a change answer: an inspection led by its judgement, then its findings."""
     sections = []
+    if report.kind == "inspection report" and not query.topical:
+        standing = _standing(report, index, settings)
+        if standing is not None:
+            return standing  # else its best sentences on the question's words, as for a topic
     if report.kind == "inspection report":
         # on a topic, its line of the judgement table; overall, the report's verdict in its own words
         # ('... have significantly improved since 2022, when ... inadequate'), else the table's line

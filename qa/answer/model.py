@@ -50,6 +50,7 @@ class AnswerSettings:
     overview_candidates: int = 40  # passages an overview's points are drawn from
     overview_points: int = 4  # strengths, and concerns, an overview gives: each from a different council
     overview_similarity: float = 0.6  # two councils' sentences this similar (cosine) say the same thing
+    overview_order: str = "recurrence"  # how an overview's points are ranked (`qa.answer.composers.OVERVIEW_ORDERS`)
     compare_points: int = 3  # sentences each council gives a comparison
     headlines: int = 4  # a rating answer of at most this many inspections quotes each one's verdict sentence too
 

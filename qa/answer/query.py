@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qa.answer.followup import YEAR, content_words, standalone_query
-from qa.answer.ratings import RATING, SINCE, RatingAsk, rating_ask
+from qa.answer.ratings import AREAS, RATING, SINCE, RatingAsk, rating_ask
 from qa.answer.scope import (
     COUNCIL_PAPER,
     DATES_A_COMPARISON,
@@ -137,6 +137,8 @@ class Query:
     about_procedure: bool  # asks what a council paper recommends, asks of or records about its readers
     vector: np.ndarray
     role: str = ""  # the role a 'who' question asks for ('lead councillor'), where it names one
+    area: str | None = None  # the judgement area it names ('care_leavers'), not the overall one
+    topical: bool = True  # names a topic (a glossary term, a judgement area), not only the whole service
 
     @property
     def expansion(self) -> list[str]:
@@ -150,6 +152,32 @@ class Query:
     @property
     def broad(self) -> bool:
         return self.intent in ("broad", "summary")
+
+
+def area_of(text: str) -> str | None:
+    """The judgement area a text names (care leavers, children in care, ...), if any, not the overall one."""
+    return next((key for key, pattern in AREAS if key != "overall_effectiveness" and pattern.search(text)), None)
+
+
+WHOLE_SERVICE_STEMS = NO_TOPIC | stems("social care work ofsted council councils authority authorities")
+# How change and standing are asked, in any question about any service: no topic's words.
+STANDING_WORDS = stems(
+    "better worse best worst improve improved improving improvement recover recovered recovery progress progressed "
+    "change changed changes different difference differ backwards forwards decline declined deteriorate deteriorated "
+    "fail failed failing failure stand stands standing things thing today now still held hold keep kept kept up "
+    "mend mended rated rating ratings rate judged judgement grade graded good inadequate outstanding requires "
+    "after before since last latest previous come came far look looks looking get got gone go going way ways bad "
+    "turn turned around journey moved move moving on up down compare compared year years time times well how "
+    "than between through seem seemed few problem problems issue issues out any more much less lost make made find found")
+
+
+def is_topical(tokens: frozenset[str], terms: tuple[Term, ...], area: str | None) -> bool:
+    """Whether a question names a topic: a judgement area, a glossary term that is not the whole
+    service ('children's social care', 'Ofsted'), or a word that is neither the whole service nor
+    how change or standing is asked. 'Has <council> recovered since its 2018 inspection?' names none."""
+    if area is not None or any(not stems(term.term) <= WHOLE_SERVICE_STEMS | STANDING_WORDS for term in terms):
+        return True
+    return any(not t.isdigit() for t in tokens - WHOLE_SERVICE_STEMS - STANDING_WORDS)
 
 
 def concepts_of(text: str, terms: tuple[Term, ...], ignore: frozenset[str]) -> tuple[tuple[frozenset[str], ...], ...]:
@@ -353,5 +381,5 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         scope=scope, asks_grade=bool(RATING.search(text)),
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
         asks_who=bool(WHO.search(text)), role=asked_role(question) if WHO.search(text) else "",
-        vector=encode(search_text),
+        vector=encode(search_text), area=area_of(text), topical=is_topical(tokens, terms, area_of(text)),
     )
