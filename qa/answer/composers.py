@@ -229,6 +229,14 @@ def _overview(turn: Turn) -> Answer | None:
     return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
 
 
+# Which of a council's relevant sentences (best first) a comparison gives.
+COMPARE_FOCUS: dict[str, Callable[[list[Picked], object], list[Picked]]] = {
+    "sentences": lambda scored, settings: scored[: settings.compare_points],  # the best, wherever they are
+    # those near the best only: a council's third point is not a generic line about its leaders
+    "within": lambda scored, settings: [p for p in scored if p.score >= scored[0].score - settings.keep_within][: settings.compare_points],
+}
+
+
 def _compare_accepts(query: Query) -> bool:
     return len(query.councils) >= 2 and not query.asks_grade and bool(query.concepts)
 
@@ -244,7 +252,8 @@ def _compare(turn: Turn) -> Answer | None:
             found = turn.answerer.search(q, turn.settings.candidates,
                                          replace(q.filters, authorities=(council.name,), doc_ids=scope))
             scored = sorted(score_sentences(q, found, turn.index, turn.settings), key=lambda p: -p.score)
-            scored = [p for p in scored if p.score >= turn.settings.min_relevance][: turn.settings.compare_points]
+            scored = [p for p in scored if p.score >= turn.settings.min_relevance]
+            scored = COMPARE_FOCUS[turn.settings.compare_focus](scored, turn.settings)
             if scored:
                 break
         if not scored:

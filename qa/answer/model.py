@@ -52,6 +52,7 @@ class AnswerSettings:
     overview_similarity: float = 0.6  # two councils' sentences this similar (cosine) say the same thing
     overview_order: str = "recurrence"  # how an overview's points are ranked (`qa.answer.composers.OVERVIEW_ORDERS`)
     compare_points: int = 3  # sentences each council gives a comparison
+    compare_focus: str = "within"  # which of its sentences a council gives (`qa.answer.composers.COMPARE_FOCUS`)
     headlines: int = 4  # a rating answer of at most this many inspections quotes each one's verdict sentence too
 
 
