@@ -57,11 +57,16 @@ def _patterns() -> tuple[tuple[re.Pattern, Term], ...]:
 
 def matching_terms(text: str) -> list[Term]:
     """Glossary entries the text mentions by any of their names, in glossary order, once each."""
+    return list(_matching_terms(text))
+
+
+@lru_cache(maxsize=4096)  # a question's text is matched by several stages
+def _matching_terms(text: str) -> tuple[Term, ...]:
     found: list[Term] = []
     for pattern, term in _patterns():
         if term not in found and pattern.search(text):
             found.append(term)
-    return found
+    return tuple(found)
 
 
 def spell_out(text: str) -> str:

@@ -60,27 +60,34 @@ def report_year(report: Report) -> int:
 
 def judgement_rows(index, authority: str | None = None, year_from: int | None = None, year_to: int | None = None) -> list[JudgementRow]:
     """One row per report with judgements, oldest inspection first, filtered as asked."""
-    tables = index.judgement_tables
-    rows: list[JudgementRow] = []
-    for report in index.reports.values():
-        if not report.judgements:
-            continue
-        year = report_year(report)
-        if authority and not same_council(report.authority, authority):
-            continue
-        if not report.in_years(year_from or None, year_to or None):  # on site or published in the range
-            continue
-        rows.append(JudgementRow(
-            doc_id=report.id,
-            authority=report.authority,
-            file=report.file,
-            published=report.published or report.date,
-            inspection_start=report.inspection_start,
-            inspection_end=report.inspection_end,
-            framework=report.framework,
-            lead_inspector=report.lead_inspector,
-            judgements=tuple(Grade(n, judgement_key(n), g) for n, g in report.judgements),
-            passage_id=tables.get(report.id),
-            year=year,
-        ))
-    return sorted(rows, key=lambda r: (r.inspection_end or str(r.year), r.authority))
+    rows = _all_rows(index)
+    if authority:
+        rows = [r for r in rows if same_council(r.authority, authority)]
+    # on site or published in the range
+    return [r for r in rows if index.reports[r.doc_id].in_years(year_from or None, year_to or None)]
+
+
+def _all_rows(index) -> list[JudgementRow]:
+    """Every report's row, made once per loaded index and kept on it (a new build loads a new index)."""
+    rows = getattr(index, "_judgement_rows", None)
+    if rows is None:
+        rows = sorted((_row(index, r) for r in index.reports.values() if r.judgements),
+                      key=lambda r: (r.inspection_end or str(r.year), r.authority))
+        index._judgement_rows = rows
+    return rows
+
+
+def _row(index, report: Report) -> JudgementRow:
+    return JudgementRow(
+        doc_id=report.id,
+        authority=report.authority,
+        file=report.file,
+        published=report.published or report.date,
+        inspection_start=report.inspection_start,
+        inspection_end=report.inspection_end,
+        framework=report.framework,
+        lead_inspector=report.lead_inspector,
+        judgements=tuple(Grade(n, judgement_key(n), g) for n, g in report.judgements),
+        passage_id=index.judgement_tables.get(report.id),
+        year=report_year(report),
+    )
