@@ -172,3 +172,13 @@ def test_change_over_time_shows_every_inspection_in_the_years_asked_each_led_by_
         assert re.search(r"\b(good|outstanding|inadequate|requires improvement)\b", first, re.I), first
         if "inspection report" in lead:  # its own verdict, not the last inspection's
             assert not re.search(r"\blast inspect", first), first
+
+
+def test_a_councils_ratings_asked_without_a_change_lead_with_its_latest_inspection(councils_answerer):
+    a = councils_answerer.answer("How did Ofsted rate Oxfordshire?")
+    assert not a.abstained and a.intent == "rating"
+    docs = list(dict.fromkeys(c.hit.passage.doc_id for c in a.citations))
+    assert docs == sorted(docs, key=lambda d: councils_answerer.index.reports[d].date, reverse=True) and len(docs) >= 2
+    asked_change = councils_answerer.answer("How has Oxfordshire's rating changed since 2014?")
+    changed = list(dict.fromkeys(c.hit.passage.doc_id for c in asked_change.citations))
+    assert changed == sorted(changed, key=lambda d: councils_answerer.index.reports[d].date)  # a change: oldest first

@@ -152,11 +152,12 @@ class Answerer:
         return composed(query, shown, [], groups, intro)
 
     def ratings(self, query: Query, rows) -> Answer:
-        """One group per inspection, oldest first: its judgements, each quoted from its judgement
-        table and cited to it (see `qa.answer.ratings`)."""
+        """One group per inspection, oldest first (newest first for a council's ratings asked
+        without a change: 'How did Ofsted rate <council>?'): its judgements, each quoted from its
+        judgement table and cited to it (see `qa.answer.ratings`)."""
         ask = query.rating
         groups: list[Group] = []
-        for row in rows:
+        for row in (reversed(rows) if ask.newest_first else rows):
             if row.passage_id is None:
                 continue
             report = self.index.reports[row.doc_id]

@@ -26,7 +26,7 @@ import numpy as np
 from qa.answer.compose import Group, Section, report_lead, section_grade
 from qa.answer.followup import QUESTION_WORDS
 from qa.answer.model import AnswerSettings, Picked
-from qa.answer.query import Query
+from qa.answer.query import Query, area_of
 from qa.answer.ratings import table_line
 from qa.answer.select import (
     CONCERN_ROLES,
@@ -122,10 +122,15 @@ def headline(index, report: Report) -> Picked | None:
             if VERDICT.search(text) and not GRADE_LINE.search(text):
                 point = Picked(Hit(passage, report, 0.0, None, None), row, int(a), int(b), 1.0, text,
                                role=index.role_of(int(sid)))
-                if PRESENT_VERDICT.search(text):
-                    return point
                 found.append(point)
-    return found[0] if found else None
+    # said of the whole service before of one judgement area ('Services for care leavers are good'),
+    # then of the report's own time before of the last inspection's
+    def of_area(p: Picked) -> bool:  # what it grades, a few words before its grade, names an area
+        subject = p.text[: VERDICT.search(p.text).start()]
+        return len(subject.split()) <= 8 and area_of(subject) is not None
+
+    ranked = sorted(found, key=lambda p: (of_area(p), not PRESENT_VERDICT.search(p.text)))
+    return ranked[0] if ranked and not of_area(ranked[0]) else None
 
 
 FRAME = stems(" ".join(QUESTION_WORDS))  # 'who', 'what', 'how': no judgement's own words

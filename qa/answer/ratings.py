@@ -54,6 +54,7 @@ class RatingAsk:
     year_from: int | None
     year_to: int | None
     latest_only: bool  # one row per council: its latest inspection
+    newest_first: bool = False  # a council's ratings asked without a change or a grade: its latest answers it
 
 
 def rating_ask(query: str, councils: list[Authority], today: date | None = None) -> RatingAsk | None:
@@ -82,7 +83,8 @@ def rating_ask(query: str, councils: list[Authority], today: date | None = None)
     year_to = int(until.group(2)) if until else (years[-1] if years and not since and not _CHANGE.search(query) else None)
     change = bool(_CHANGE.search(query)) or bool(since)
     latest_only = bool(compare or (not change and not years and (across or _LATEST.search(query))))
-    return RatingAsk(tuple(councils), grade, areas, year_from, year_to, latest_only)
+    return RatingAsk(tuple(councils), grade, areas, year_from, year_to, latest_only,
+                     newest_first=bool(councils) and not (change or compare or grade))
 
 
 def matching_rows(index, ask: RatingAsk) -> list[JudgementRow]:
