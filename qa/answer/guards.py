@@ -132,9 +132,11 @@ class Guards:
 
     def _writes(self, source: str) -> bool:
         """Whether a source is one the catalogue holds writing by: a publisher, council or lead inspector."""
-        name = source.lower()
-        return any(name in who.lower() or (who and who.lower() in name)
-                   for r in self.index.reports.values() for who in (r.publisher, r.authority, r.lead_inspector))
+        def within(part: str, whole: str) -> bool:  # as whole words: 'York' is not in 'Yorkshire Post'
+            return bool(part) and re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", whole, re.I) is not None
+
+        names = {who for r in self.index.reports.values() for who in (r.publisher, r.authority, r.lead_inspector) if who}
+        return any(within(source, who) or within(who, source) for who in names)
 
     def held_names(self, limit: int = 12) -> str:
         names = sorted(a.display for a in self.held)
