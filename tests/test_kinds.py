@@ -155,3 +155,12 @@ def test_change_over_time_naming_no_topic_shows_each_inspections_standing_from_i
     assert kinds <= {"judgement table", "summary", "paragraph"}, kinds
     for c in a.citations:  # the judgement, the verdict and the summary: no finding picked on the words 'gone' or 'backwards'
         assert c.hit.passage.kind != "paragraph" or "summary" in c.hit.passage.section.lower(), c.hit.passage.section
+
+
+def test_change_over_time_naming_no_topic_says_first_where_the_newest_inspection_left_it(answerer):
+    a = answerer.answer("Has Leeds recovered or gone backwards since 2015?")
+    first = a.answer.split("\n")[0]
+    assert re.search(r"\[\d+\]$", first) and not first.startswith("Evidence from"), first
+    newest = max((c.hit.report for c in a.citations), key=lambda r: r.date)
+    assert cited(a)[0].hit.report.id == newest.id  # the newest inspection's own words answer it
+    assert "Evidence from" in a.answer  # then each year's evidence, oldest first

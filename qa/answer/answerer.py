@@ -149,7 +149,8 @@ class Answerer:
         self.last_best_score = max((p.score for _, s in per_report for p in s), default=0.0)  # groups of verdicts alone
         years = sorted({g.report.year for g in groups})
         intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
-        return composed(query, shown, [], groups, intro)
+        direct = kinds.latest_standing(query, groups)  # 'has it recovered?': the newest verdict says first
+        return composed(query, shown, direct, groups, intro, intro_first=not direct)
 
     def ratings(self, query: Query, rows) -> Answer:
         """One group per inspection, oldest first (newest first for a council's ratings asked

@@ -157,12 +157,15 @@ def action_row(p: Picked) -> list[Picked]:
     return [Picked(p.hit, p.row, s, e, p.score, text[s:e], p.concern, -1) for s, e in pieces]
 
 
-def render(writer: Writer, direct: list[Picked], groups: list[Group], intro: str = "") -> str:
-    lines: list[str] = []
+def render(writer: Writer, direct: list[Picked], groups: list[Group], intro: str = "", intro_first: bool = True) -> str:
+    """The answer's text: its introduction, its direct reply (the reply first where `intro_first` is
+    False), then each report's group: its lead, its sub-headings and its points as a list."""
+    said = [" ".join(writer.points(direct)), ""] if direct else []
+    lines: list[str] = [] if intro_first else said
     if intro:
         lines += [intro, ""]
-    if direct:
-        lines += [" ".join(writer.points(direct)), ""]
+    if intro_first:
+        lines += said
     for group in groups:
         if not any(s.items for s in group.sections):
             continue
@@ -181,10 +184,11 @@ def answer_from(query, writer: Writer, text: str, shown: list[Hit]) -> Answer:
     return Answer(query.question, query.text, text, False, writer.citations(), shown, intent=query.intent)
 
 
-def composed(query, shown: list[Hit], direct: list[Picked], groups: list[Group], intro: str = "") -> Answer:
+def composed(query, shown: list[Hit], direct: list[Picked], groups: list[Group], intro: str = "",
+             intro_first: bool = True) -> Answer:
     """The answer these points make: written, each marked with its citation."""
     writer = Writer()
-    return answer_from(query, writer, render(writer, direct, groups, intro), shown)
+    return answer_from(query, writer, render(writer, direct, groups, intro, intro_first), shown)
 
 
 def decline(query, shown: list[Hit], reason: str) -> Answer:

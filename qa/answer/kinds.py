@@ -363,6 +363,20 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
     return sorted(groups, key=lambda g: g.report.date)
 
 
+def latest_standing(query: Query, groups: list[Group]) -> list[Picked]:
+    """For a change question naming no topic, its direct reply: the newest inspection's verdict or
+    the first point of its summary ('There has been an overall decline ... since the last
+    inspection'), taken out of that inspection's group so it is said once."""
+    inspections = [g for g in groups if g.report.kind == "inspection report"]
+    if query.topical or not inspections:
+        return []
+    sections = [s for s in inspections[-1].sections if s.items and s.items[0].hit.passage.kind != "judgement table"]
+    if not sections:
+        return []
+    first = sections[0].items.pop(0)
+    return [first]
+
+
 def _standing(report: Report, index, settings: AnswerSettings) -> Group | None:
     """An inspection's standing, for a question about change that names no topic ('Has <council>
     recovered since 2018?'): its overall judgement, then its verdict in words and the first points
