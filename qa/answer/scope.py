@@ -110,6 +110,15 @@ def conversation_scope(turns: list[str] | tuple[str, ...]) -> Scope:
     return scope
 
 
+def _place_there(text: str) -> re.Match | None:
+    """The 'there' of a question that points at a place ('Do care leavers there get ...?'), not the
+    'there' that says something exists ('Is there ...?', 'there are ...')."""
+    for m in re.finditer(r"\bthere\b", text, re.I):
+        if not _NOT_BACK.search(text[max(0, m.start() - 5):m.end() + 5]) and not re.match(r"\s+(is|are|was|were|has|have|be)\b", text[m.end():], re.I):
+            return m
+    return None
+
+
 def restated(text: str, scope: Scope) -> str:
     """The question with the parts of its scope it does not name written in: "... in <council> in 2021?"."""
     named = set(mentioned(text))
@@ -119,7 +128,10 @@ def restated(text: str, scope: Scope) -> str:
     if not (missing or years or kinds):
         return text
     tail = ""
-    if missing:
+    place = _place_there(text) if missing else None
+    if place is not None:  # 'are care leavers there ...?': the council named where 'there' stood
+        text = text[:place.start()] + "in " + " and ".join(missing) + text[place.end():]
+    elif missing:
         tail += " in " + " and ".join(missing)
     if years:
         tail += " in " + " and ".join(years)
