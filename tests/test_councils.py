@@ -182,3 +182,14 @@ def test_a_councils_ratings_asked_without_a_change_lead_with_its_latest_inspecti
     asked_change = councils_answerer.answer("How has Oxfordshire's rating changed since 2014?")
     changed = list(dict.fromkeys(c.hit.passage.doc_id for c in asked_change.citations))
     assert changed == sorted(changed, key=lambda d: councils_answerer.index.reports[d].date)  # a change: oldest first
+
+
+def test_a_councils_question_naming_no_year_is_answered_from_its_latest_inspection(councils_answerer):
+    """Read in the browser: with the filter on one council, 'What did inspectors find at the front door?'
+    gave that council's 2015-2021 findings and left its newest report out."""
+    a = councils_answerer.answer("What did inspectors find about children in care?", filters={"authority": ["Oxfordshire"]})
+    assert not a.abstained
+    inspections = {c.hit.report.id for c in a.citations if c.hit.report.kind == "inspection report"}
+    assert inspections == {"ofsted-ilacs-2024"}, inspections
+    dated = councils_answerer.answer("What did inspectors find about children in care in Oxfordshire in 2018?")
+    assert {c.hit.report.id for c in dated.citations} == {"oxfordshire-ilacs-2018"}  # a year named: that report

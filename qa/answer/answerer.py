@@ -65,7 +65,8 @@ class Answerer:
             require_text(text, "the question")
         given = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         given.check(self.index.reports)
-        return analyse(question, history, given, self.lookup, self.held, self.ignore, encode_query)
+        return analyse(question, history, given, self.lookup, self.held, self.ignore, encode_query,
+                       prefer_latest=self.settings.prefer_latest)
 
     def search(self, query: Query, k: int, filters: Filters | None = None) -> list[Hit]:
         return self.retriever.search(query.search_text, k=k, filters=query.filters if filters is None else filters,

@@ -335,8 +335,17 @@ def without_councils(text: str, authorities: tuple[str, ...]) -> str:
     return out if re.search(r"\w", out) else text
 
 
+def latest_of(among: frozenset[str], lookup: ReportLookup) -> Filters | None:
+    """A council's reports as they stand now: its latest inspection report and its reports of
+    other kinds (council papers, press), for a question that names no year."""
+    inspections = [i for i in lookup.inspections if i in among]
+    if len(inspections) < 2:
+        return None  # one inspection or none: nothing older to leave out
+    return Filters(doc_ids=tuple(sorted(among - set(inspections[:-1]))))
+
+
 def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: ReportLookup, held: dict,
-            ignore: frozenset[str], encode) -> Query:
+            ignore: frozenset[str], encode, prefer_latest: bool = False) -> Query:
     """The question as every later stage reads it. `held`: the councils the collection holds, each
     with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
     councils' and publishers' names)."""
@@ -364,6 +373,8 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     if replace(given, authorities=()) == Filters():  # scoped by date or kind among the councils named, if any
         among = frozenset(i for c in councils for i in held[c]) if councils else None
         named = implied_filters(text, intent, lookup, among)
+        if named is None and among and prefer_latest and intent in ("broad", "fact", "yesno") and not YEAR.search(text):
+            named = latest_of(among, lookup)
         if named is not None:
             filters, implied = replace(filters, doc_ids=named.doc_ids), True
     if intent == "change":
