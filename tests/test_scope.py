@@ -129,3 +129,15 @@ def test_a_follow_up_dating_a_comparison_states_its_own_time_and_takes_no_earlie
     asked = standalone_query("How has that changed since 2016?", earlier)
     assert asked.endswith("since 2016 in Leeds?") and "2019" not in asked
     assert conversation_scope(earlier + ["How has that changed since 2016?"]).years == ()
+
+
+def test_a_pronoun_pointing_into_the_question_itself_takes_nothing_from_earlier_turns():
+    """Read in the browser: in one conversation 'Has Sandwell recovered since it was failing in 2018?'
+    became '... since front door was failing ...' after a question about a front door."""
+    earlier = ["How has Leeds's front door changed since 2015?"]
+    asked = "Has Sandwell recovered since it was failing in 2018?"
+    assert standalone_query(asked, earlier) == asked  # 'it' is the council it names
+    mine = "Do care leavers get given their health histories in Dorset?"
+    assert standalone_query(mine, earlier) == mine  # 'their': its own subject's
+    # what is usual is asked of all councils, so no council of the conversation is carried into it
+    assert conversation_scope(earlier + ["Do care leavers generally get given their health histories?"]).across

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.scope import FOLLOW_UP_START, PRONOUN, YEAR, conversation_scope, restated, stands_alone, turn_scope
+from qa.answer.scope import FOLLOW_UP_START, PRONOUN, YEAR, conversation_scope, pointing_back, restated, stands_alone, turn_scope
 from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
 
@@ -138,10 +138,10 @@ def _rewrite(question: str, previous: str) -> str:
     subject = _subject(previous)
     own_subject = _subject(stripped) if matching_terms(stripped) else None
 
-    possessive = re.search(r"\b(their|its)\b", stripped, re.I)
-    if subject and PRONOUN.search(stripped) and (not own_subject or possessive):
-        pattern = re.compile(r"\b(their|its)\b", re.I) if possessive else PRONOUN
-        for m in pattern.finditer(stripped):
+    back = pointing_back(stripped)
+    possessive = [m for m in back if m.group(0).lower() in ("their", "its")]
+    if subject and back and (not own_subject or possessive):
+        for m in possessive or back:
             word = m.group(0).lower()
             if word == "there" or REPORTING.match(stripped[m.end():]):
                 continue  # 'what did they say': 'they' are the inspectors, not the subject

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, replace
 
 from qa.corpus.places import Authority, mentioned, mentioned_outside_england
+from qa.retrieve.glossary import matching_terms
 
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 DATES_A_COMPARISON = re.compile(r"\b(since|after|before|compared (with|to)|from)\b(\s+\S+){0,2}\s*$", re.I)
@@ -38,7 +39,9 @@ KIND_WORDS = re.compile("|".join(pattern.pattern for _, pattern in KIND_NAMES), 
 ACROSS = re.compile(r"\b(?:which|what|how many|all|every|other|most|many|some) (?:\w+ )?(?:councils|authorities|areas|"
                     r"local authorities)\b|\bnational(?:ly)?\b|\bacross (?:england|the country|councils)\b|\bin england\b|"
                     r"\b(?:councils|local authorities)\b|"
-                    r"\bcommon (?:\w+ )?(?:weakness|strength|problem|issue|theme|finding|concern)s?\b", re.I)
+                    r"\bcommon (?:\w+ )?(?:weakness|strength|problem|issue|theme|finding|concern)s?\b|"
+                    # what is usual, asked of no council ('Do care leavers generally get ...?'), is asked of them all
+                    r"\b(?:generally|typically|usually|in general|commonly|normally|on the whole)\b", re.I)
 
 
 # Islands under the Crown but not in the United Kingdom: no council of theirs is in the ONS register.
@@ -50,12 +53,34 @@ _NOT_BACK = re.compile(r"\b(this|that|last|next) (year|month|week)\b|\b(is|are|w
                        r"\bthere (is|are|was|were|has|have)\b", re.I)
 
 
+def pointing_back(text: str) -> list[re.Match]:
+    """The pronouns of a question that point back into the conversation: not 'this year' or 'is
+    there', not 'it'/'its' in a question naming its own council ('Has <council> recovered since it
+    was failing?'), not 'they'/'their' after a subject of its own ('Do care leavers get their ...?')."""
+    own_council = bool(mentioned(text))
+    subjects = [m.start() for term in matching_terms(text) for name in term.names
+                if (m := re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text, re.I))]
+    calendar = [n.span() for n in _NOT_BACK.finditer(text)]
+    out = []
+    for m in PRONOUN.finditer(text):
+        word = m.group(0).lower()
+        if any(a <= m.start() < b for a, b in calendar):
+            continue
+        if word in ("it", "its") and own_council:
+            continue
+        if word in ("they", "them", "their", "theirs") and any(start < m.start() for start in subjects):
+            continue
+        out.append(m)
+    return out
+
+
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the conversation: it opens with 'and', 'what about' ..., points
-    back with a pronoun ('their accommodation', 'there'), or is too short to stand alone ('Why?',
-    'In 2014?'). A whole question ('How did Ofsted rate <council>?') takes nothing from earlier turns."""
+    back with a pronoun ('their accommodation', 'there': `pointing_back`), or is too short to stand
+    alone ('Why?', 'In 2014?'). A whole question ('How did Ofsted rate <council>?') takes nothing
+    from earlier turns."""
     text = " ".join(question.split())
-    if FOLLOW_UP_START.match(text) or PRONOUN.search(_NOT_BACK.sub(" ", text)):
+    if FOLLOW_UP_START.match(text) or pointing_back(text):
         return True
     return len(re.findall(r"[A-Za-z]{2,}", text)) <= 3
 
