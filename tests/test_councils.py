@@ -177,6 +177,8 @@ def test_change_over_time_shows_every_inspection_in_the_years_asked_each_led_by_
 def test_a_councils_ratings_asked_without_a_change_lead_with_its_latest_inspection(councils_answerer):
     a = councils_answerer.answer("How did Ofsted rate Oxfordshire?")
     assert not a.abstained and a.intent == "rating"
+    # the first line answers it: the latest overall grade, from the judgements the table below cites
+    assert a.answer.split("\n")[0] == "Oxfordshire: good overall at its latest inspection (Ofsted ILACS 2024).", a.answer
     docs = list(dict.fromkeys(c.hit.passage.doc_id for c in a.citations))
     assert docs == sorted(docs, key=lambda d: councils_answerer.index.reports[d].date, reverse=True) and len(docs) >= 2
     asked_change = councils_answerer.answer("How has Oxfordshire's rating changed since 2014?")

@@ -29,6 +29,15 @@ from qa.retrieve.question_vector import encode_query
 from qa.retrieve.retriever import Filters, Hit, QueryError, Retriever, require_text
 
 
+def latest_grade(council: str, row, report) -> str:
+    """A council's standing in one line, from its latest inspection's judgements (catalogue data,
+    each grade quoted and cited in the table below): 'Kent: good overall at its latest inspection (...)'."""
+    overall = row.grade_of("overall_effectiveness")
+    if overall is None:
+        return ""
+    return f"{council}: {overall.grade} overall at its latest inspection ({report.short_title})."
+
+
 class Answerer:
     """Answers questions from one loaded index (shared read-only across threads)."""
 
@@ -178,7 +187,11 @@ class Answerer:
         intro = ""
         if ask.grade:
             area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
-            intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}."
+            names = list(dict.fromkeys(g.report.authority for g in groups))
+            listed = f" ({', '.join(names[:12])}{' and others' if len(names) > 12 else ''})" if names else ""
+            intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}{listed}."
+        elif ask.newest_first and len(ask.councils) == 1:
+            intro = latest_grade(ask.councils[0].display, rows[-1], self.index.reports[rows[-1].doc_id])
         answer = composed(query, [], [], groups, intro)
         answer.passages = [c.hit for c in answer.citations][:10]
         return answer

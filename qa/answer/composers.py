@@ -24,8 +24,6 @@ not hold (`qa.answer.guards`), or write text (`qa.answer.compose`).
 
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable
@@ -165,10 +163,6 @@ def recurrence(index, scored: list[Picked], similarity: float) -> dict[int, set[
     return out
 
 
-# 'Do care leavers generally get ...?': what is usual, asked of no council, is asked of them all.
-USUAL = re.compile(r"\b(generally|typically|usually|in general|commonly|normally|on the whole)\b", re.I)
-
-
 # How an overview ranks its candidate points: (point, how many other councils say the like) -> sort key.
 OVERVIEW_ORDERS: dict[str, Callable[[Picked, int], tuple]] = {
     "recurrence": lambda p, others: (-others, -p.score),  # said at most councils first
@@ -180,7 +174,7 @@ OVERVIEW_ORDERS: dict[str, Callable[[Picked, int], tuple]] = {
 
 def _overview_accepts(query: Query) -> bool:
     return (not query.councils and query.intent in ("broad", "fact", "yesno") and not query.scope.kinds
-            and bool(query.concepts) and (query.scope.across or query.broad or USUAL.search(query.text) is not None))
+            and bool(query.concepts) and (query.scope.across or query.broad))  # 'generally' asks across: scope
 
 
 def _overview(turn: Turn) -> Answer | None:
@@ -220,12 +214,14 @@ def _overview(turn: Turn) -> Answer | None:
             intro = (f"{name[:1].upper()}{name[1:]}, at each council's latest inspection: "
                      + ", ".join(f"{counts[g]} {g}" for g in GRADES) + f" ({n} councils in this collection).")
     groups = []
-    for concern, heading in ((False, "Strength:"), (True, "Concern:")):
+    sides = ((True, "Concern:"), (False, "Strength:")) if q.asks_weakness else ((False, "Strength:"), (True, "Concern:"))
+    for concern, heading in sides:
         for point in picked[concern]:
             others = max(len(found_at.get(id(p), ())) for p in point)
             note = f" — like findings at {others} other council{'s' if others > 1 else ''} of those searched" if others else ""
             groups.append(Group(point[0].hit.report, [Section(heading, point)], note))
-    lead = "Strengths, then concerns, each from a different council, those found at most councils first:"
+    lead = (("Concerns, then strengths" if q.asks_weakness else "Strengths, then concerns")
+            + ", each from a different council, those found at most councils first:")
     return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
 
 

@@ -138,6 +138,7 @@ class Query:
     vector: np.ndarray
     role: str = ""  # the role a 'who' question asks for ('lead councillor'), where it names one
     area: str | None = None  # the judgement area it names ('care_leavers'), not the overall one
+    asks_weakness: bool = False  # asks about weaknesses or problems ('Is X a common weakness?'): concerns first
     topical: bool = True  # names a topic (a glossary term, a judgement area), not only the whole service
 
     @property
@@ -159,6 +160,8 @@ def area_of(text: str) -> str | None:
     return next((key for key, pattern in AREAS if key != "overall_effectiveness" and pattern.search(text)), None)
 
 
+WEAKNESS = re.compile(r"\b(weak(ness|nesses|er|est)?|problems?|concerns?|poor(ly)?|worr(y|ies|ying)|shortcomings?|"
+                      r"fail(s|ing|ings)?|struggl(e|es|ing))\b", re.I)
 WHOLE_SERVICE_STEMS = NO_TOPIC | stems("social care work ofsted council councils authority authorities")
 # How change and standing are asked, in any question about any service: no topic's words.
 STANDING_WORDS = stems(
@@ -393,4 +396,5 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         about_inspectors=bool(INSPECTORS.search(text)), about_procedure=bool(PROCEDURE.search(text)),
         asks_who=bool(WHO.search(text)), role=asked_role(question) if WHO.search(text) else "",
         vector=encode(search_text), area=area_of(text), topical=is_topical(tokens, terms, area_of(text)),
+        asks_weakness=bool(WEAKNESS.search(text)),
     )
