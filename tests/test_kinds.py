@@ -48,7 +48,10 @@ def test_change_over_time_is_one_group_per_year_oldest_first_with_each_inspectio
     assert years == sorted(years) and len(set(years)) == len(years) and {2015, 2018, 2025} <= set(years)
     assert {c.hit.report.authority for c in a.citations} == {"Leeds"}
     by_n = {c.n: c for c in a.citations}
-    for group in a.answer.split("\n\n")[1:]:  # each year opens with its judgement of help and protection
+    assert re.search(r"\[\d+\]$", a.answer.split("\n")[0])  # first, where the newest inspection left it, cited
+    for group in a.answer.split("\n\n"):  # each year opens with its judgement of help and protection
+        if not re.match(r"\d{4} — ", group):
+            continue  # the direct reply and the introduction
         first = group.split("\n")[1]
         n = int(re.search(r"\[(\d+)\]$", first).group(1))
         assert by_n[n].hit.passage.kind == "judgement table", first

@@ -364,11 +364,12 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
 
 
 def latest_standing(query: Query, groups: list[Group]) -> list[Picked]:
-    """For a change question naming no topic, its direct reply: the newest inspection's verdict or
-    the first point of its summary ('There has been an overall decline ... since the last
-    inspection'), taken out of that inspection's group so it is said once."""
+    """A change question's direct reply: where the newest inspection left it, in its words — on a
+    topic its best finding on it, else its verdict or the first point of its summary ('There has been
+    an overall decline ... since the last inspection'), taken out of that inspection's group so it
+    is said once."""
     inspections = [g for g in groups if g.report.kind == "inspection report"]
-    if query.topical or not inspections:
+    if not inspections:
         return []
     sections = [s for s in inspections[-1].sections if s.items and s.items[0].hit.passage.kind != "judgement table"]
     if not sections:
