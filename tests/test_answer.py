@@ -408,6 +408,9 @@ def test_a_source_the_collection_holds_nothing_from_is_declined_naming_what_it_h
 def test_a_crown_dependency_is_declined_as_outside_ofsteds_remit(answerer):
     a = answerer.answer("How were Isle of Man children's services rated?")
     assert a.abstained and "Crown dependency" in a.answer and "Isle of Wight" not in a.answer
+    # other councils' passages are not offered in its place (read in the browser: a Welsh council's
+    # rating question listed an Oxfordshire piece saying "rated 'good' by Ofsted" as nearest)
+    assert "nearest passages" not in a.answer and a.passages == []
 
 
 def test_a_who_question_is_answered_only_by_a_sentence_naming_the_role_asked(answerer):

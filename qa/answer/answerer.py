@@ -87,8 +87,11 @@ class Answerer:
         if refused:
             return decline(query, [], refused)
         turn = Turn(self, query)
+        place = self.guards.place_not_held(query)
+        if place:  # a council not held: other councils' passages are not offered in its place
+            return decline(query, [], place)
         outside = self.guards.outside(query)
-        if outside:  # named but not held: declined, with the nearest passages it holds
+        if outside:  # a year, kind or source named but not held: declined, with the nearest passages it holds
             return decline(turn.query, turn.shown, outside)
         composed = compose(turn)
         if composed is not None:

@@ -10,7 +10,8 @@ report about the council named (offering its nearest report), a kind of report n
 glossary entry or English word knows (a place the reports never name, "GCSE"), or about a year no report is
 from or about ("the 2009 inspection"; "since 2009" only dates a comparison).
 
-    Guards(index).outside(query) -> "The collection holds no report about <council>; it holds reports about ..."
+    Guards(index).place_not_held(query) -> "The collection holds no report about <council>; it holds reports about ..."
+    Guards(index).outside(query) -> "The collection holds no report about <council> from 2012; the nearest is ..."
 
 The places come from the catalogue and `qa/data/authorities.csv`, the words from the reports (the
 index's BM25 vocabulary: start-up reads no passage), the glossary and the embedding model's
@@ -163,7 +164,14 @@ class Guards:
         return None
 
     def outside(self, query: Query) -> str | None:
-        """Why the question is about something the collection does not hold, or None."""
+        """Why the question is about a year, kind of report, source or name the collection does not
+        hold, or None (a council not held: `place_not_held`)."""
+        return self.year_not_held(query) or self.kind_not_held(query) or self.source_not_held(query) \
+            or self.unknown_name(query)
+
+    def place_not_held(self, query: Query) -> str | None:
+        """A council or island the question names that the collection holds nothing about: its
+        nearest passages would be another council's, so a decline for it names none."""
         text = query.text
         beyond = mentioned_outside_england(text)
         if beyond:  # a council of Wales, Scotland or Northern Ireland: not inspected by Ofsted at all
@@ -175,12 +183,16 @@ class Guards:
         if island:
             return (f"{island.group(0)} is a Crown dependency, not part of England: Ofsted inspects children's services "
                     f"in England only, so this collection holds no inspection of it. It holds reports about {self.held_names()}.")
-        unheld = self.year_not_held(query) or self.kind_not_held(query) or self.source_not_held(query)
-        if unheld:
-            return unheld
         outside = [c.display for c in mentioned(text) if c not in self.held]
         if outside:  # another English council, even one whose name is also a word
             return f"The collection holds no report about {' or '.join(outside)}; it holds reports about {self.held_names()}."
+        return None
+
+    def unknown_name(self, query: Query) -> str | None:
+        """A capitalised name or an acronym the question uses that neither the reports, the glossary
+        nor the language knows (a place or body the collection does not hold), or a report's year
+        that no report is from or about."""
+        text = query.text
         letters = [c for c in text if c.isalpha()]
         shouting = letters and sum(c.isupper() for c in letters) > 0.6 * len(letters)
         names = [] if shouting else re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z][\w'’-]+", text)  # a capitalised name: a place
