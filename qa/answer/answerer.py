@@ -4,22 +4,22 @@ retrieve, score sentences, compose by the question's kind.
 What it does: `Answerer(retriever).answer(question, history, filters)` returns an `Answer` whose
 every marked point is verbatim text of the passage it cites. Declines (nothing relevant above the
 calibrated threshold, a council or name or year the collection does not hold) cite nothing and
-list the nearest passages.
+list the nearest passages (none for a council not held: they would be another council's). The
+kinds of answer are composers (`qa.answer.composers`); the best sentences by intent are the fallback.
 
 What it does not do: generate or paraphrase text.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 
 from qa.answer import kinds
 from qa.answer.composers import Turn, compose
-from qa.answer.compose import Group, Section, composed, decline, named
+from qa.answer.compose import Group, Section, composed, decline
 from qa.answer.followup import QUESTION_WORDS
 from qa.answer.guards import Guards
-from qa.answer.model import Answer, AnswerSettings, Picked
+from qa.answer.model import Answer, AnswerSettings
 from qa.answer.query import Query, ReportLookup, analyse
 from qa.answer.select import names_role, score_sentences, with_context
 from qa.answer.themes import Themes
@@ -27,15 +27,6 @@ from qa.index.lexical import stems
 from qa.index.vocabulary import common_text_stems
 from qa.retrieve.question_vector import encode_query
 from qa.retrieve.retriever import Filters, Hit, QueryError, Retriever, require_text
-
-
-def latest_grade(council: str, row, report) -> str:
-    """A council's standing in one line, from its latest inspection's judgements (catalogue data,
-    each grade quoted and cited in the table below): 'Kent: good overall at its latest inspection (...)'."""
-    overall = row.grade_of("overall_effectiveness")
-    if overall is None:
-        return ""
-    return f"{council}: {overall.grade} overall at its latest inspection ({report.short_title})."
 
 
 class Answerer:
@@ -143,58 +134,3 @@ class Answerer:
             short = f" ({', '.join(term.acronyms)})" if term.acronyms else ""
             intro = f"{term.term[:1].upper()}{term.term[1:]}{short}, in the glossary: {term.definition}"
         return composed(query, shown, direct, groups, intro)
-
-    def change(self, query: Query, hits: list[Hit], shown: list[Hit]) -> Answer | None:
-        """Per report of the council in scope, its best sentences: the evidence of each year."""
-        filters = query.filters
-        if not filters.authorities and not filters.doc_ids:
-            filters = replace(filters, authorities=(hits[0].report.authority,))
-        reports = [r for r in self.index.reports.values() if filters.allows(r)]
-        if len(reports) < 2:
-            return None
-        per_report = []
-        for report in reports:
-            found = self.search(query, self.settings.candidates // 2, Filters(doc_ids=(report.id,)))
-            per_report.append((report, score_sentences(query, found, self.index, self.settings)))
-        groups = kinds.change(query, per_report, self.index, self.settings)
-        if len({g.report.year for g in groups}) < 2:
-            return None
-        self.last_best_score = max((p.score for _, s in per_report for p in s), default=0.0)  # groups of verdicts alone
-        years = sorted({g.report.year for g in groups})
-        intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
-        direct = kinds.latest_standing(query, groups)  # 'has it recovered?': the newest verdict says first
-        return composed(query, shown, direct, groups, intro, intro_first=not direct)
-
-    def ratings(self, query: Query, rows) -> Answer:
-        """One group per inspection, oldest first (newest first for a council's ratings asked
-        without a change: 'How did Ofsted rate <council>?'): its judgements, each quoted from its
-        judgement table and cited to it (see `qa.answer.ratings`)."""
-        ask = query.rating
-        groups: list[Group] = []
-        for row in (reversed(rows) if ask.newest_first else rows):
-            if row.passage_id is None:
-                continue
-            report = self.index.reports[row.doc_id]
-            grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
-            items = [p for g in grades if (p := kinds.table_row(self.index, report, g.name)) is not None]
-            items = list({p.key: p for p in items}.values())  # two judgements on one line of the table: one row
-            verdict = kinds.headline(self.index, report) if not ask.grade and len(rows) <= self.settings.headlines else None
-            if verdict is not None and any(verdict.row == p.row or verdict.text in p.text for p in items):
-                verdict = None  # an older report's verdict is its table's own first line: quoted once
-            if items:
-                when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
-                groups.append(Group(report, ([Section(None, [verdict])] if verdict else []) + [Section(None, items)],
-                                    lead=named(report, f"{report.short_title} — {row.framework or report.kind}, {when}")))
-        if not groups:
-            return decline(query, [], "No report in this collection has judgements that answer this.")
-        intro = ""
-        if ask.grade:
-            area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
-            names = list(dict.fromkeys(g.report.authority for g in groups))
-            listed = f" ({', '.join(names[:12])}{' and others' if len(names) > 12 else ''})" if names else ""
-            intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}{listed}."
-        elif ask.newest_first and len(ask.councils) == 1:
-            intro = latest_grade(ask.councils[0].display, rows[-1], self.index.reports[rows[-1].doc_id])
-        answer = composed(query, [], [], groups, intro)
-        answer.passages = [c.hit for c in answer.citations][:10]
-        return answer

@@ -90,7 +90,7 @@ def _ratings(turn: Turn) -> Answer | None:
     q = turn.query
     rows = [r for r in matching_rows(turn.index, q.rating) if q.given.allows(turn.index.reports[r.doc_id])]
     if rows:
-        return turn.answerer.ratings(q, rows)
+        return rating_answer(turn, rows)
     if q.rating.grade:  # "which councils were judged inadequate?": none is an answer, from the table
         return decline(q, [], no_match(q.rating, turn.answerer.held_names()))
     return None
@@ -120,8 +120,74 @@ def _improvements(turn: Turn) -> Answer | None:
     return turn.render([], groups, f"What {report.short_title} asks to improve, in its own words:")
 
 
+def latest_grade(council: str, row, report) -> str:
+    """A council's standing in one line, from its latest inspection's judgements (catalogue data,
+    each grade quoted and cited in the table below): 'Kent: good overall at its latest inspection (...)'."""
+    overall = row.grade_of("overall_effectiveness")
+    if overall is None:
+        return ""
+    return f"{council}: {overall.grade} overall at its latest inspection ({report.short_title})."
+
+
 def _change(turn: Turn) -> Answer | None:
-    return turn.answerer.change(turn.query, turn.hits, turn.shown) if turn.hits else None
+    """Per report of the council in scope, its best sentences: the evidence of each year."""
+    if not turn.hits:
+        return None
+    query, hits, shown, answerer = turn.query, turn.hits, turn.shown, turn.answerer
+    filters = query.filters
+    if not filters.authorities and not filters.doc_ids:
+        filters = replace(filters, authorities=(hits[0].report.authority,))
+    reports = [r for r in turn.index.reports.values() if filters.allows(r)]
+    if len(reports) < 2:
+        return None
+    per_report = []
+    for report in reports:
+        found = answerer.search(query, turn.settings.candidates // 2, Filters(doc_ids=(report.id,)))
+        per_report.append((report, score_sentences(query, found, turn.index, turn.settings)))
+    groups = kinds.change(query, per_report, turn.index, turn.settings)
+    if len({g.report.year for g in groups}) < 2:
+        return None
+    answerer.last_best_score = max((p.score for _, s in per_report for p in s), default=0.0)  # groups of verdicts alone
+    years = sorted({g.report.year for g in groups})
+    intro = f"Evidence from {len(groups)} reports, {years[0]} to {years[-1]}, oldest first:"
+    direct = kinds.latest_standing(query, groups)  # 'has it recovered?': the newest verdict says first
+    return composed(query, shown, direct, groups, intro, intro_first=not direct)
+
+
+def rating_answer(turn: Turn, rows) -> Answer:
+    """One group per inspection, oldest first (newest first for a council's ratings asked
+    without a change: 'How did Ofsted rate <council>?'): its judgements, each quoted from its
+    judgement table and cited to it (see `qa.answer.ratings`)."""
+    query, index, settings = turn.query, turn.index, turn.settings
+    ask = query.rating
+    groups: list[Group] = []
+    for row in (reversed(rows) if ask.newest_first else rows):
+        if row.passage_id is None:
+            continue
+        report = index.reports[row.doc_id]
+        grades = [g for g in row.judgements if not ask.areas or g.key in ask.areas] or list(row.judgements)
+        items = [p for g in grades if (p := kinds.table_row(index, report, g.name)) is not None]
+        items = list({p.key: p for p in items}.values())  # two judgements on one line of the table: one row
+        verdict = kinds.headline(index, report) if not ask.grade and len(rows) <= settings.headlines else None
+        if verdict is not None and any(verdict.row == p.row or verdict.text in p.text for p in items):
+            verdict = None  # an older report's verdict is its table's own first line: quoted once
+        if items:
+            when = f"inspected {row.inspection_start} to {row.inspection_end}" if row.inspection_start else str(row.year)
+            groups.append(Group(report, ([Section(None, [verdict])] if verdict else []) + [Section(None, items)],
+                                lead=named(report, f"{report.short_title} — {row.framework or report.kind}, {when}")))
+    if not groups:
+        return decline(query, [], "No report in this collection has judgements that answer this.")
+    intro = ""
+    if ask.grade:
+        area = ", ".join(a.replace("_", " ") for a in ask.areas) or "any judgement"
+        names = list(dict.fromkeys(g.report.authority for g in groups))
+        listed = f" ({', '.join(names[:12])}{' and others' if len(names) > 12 else ''})" if names else ""
+        intro = f"Inspections in this collection graded {ask.grade} for {area}: {len(groups)}{listed}."
+    elif ask.newest_first and len(ask.councils) == 1:
+        intro = latest_grade(ask.councils[0].display, rows[-1], index.reports[rows[-1].doc_id])
+    answer = composed(query, [], [], groups, intro)
+    answer.passages = [c.hit for c in answer.citations][:10]
+    return answer
 
 
 def distribution(index, area: str, given: Filters) -> tuple[dict[str, int], int]:
