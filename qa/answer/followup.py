@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.scope import FOLLOW_UP_START, PRONOUN, YEAR, conversation_scope, pointing_back, restated, stands_alone, turn_scope
+from qa.answer.scope import (
+    FOLLOW_UP_START,
+    PRONOUN,
+    YEAR,
+    Scope,
+    pointing_back,
+    restated,
+    stands_alone,
+    turn_scope,
+)
 from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
 
@@ -66,18 +75,26 @@ YEAR_ONLY = re.compile(
 REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
 
 
-def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
+def standalone_query(question: str, history: tuple[str, ...] | list[str] = (), scope: Scope | None = None) -> str:
     """Rewrite a follow-up so it can be searched on its own: the earlier subject carried into it
     (here), and every part of the conversation's scope it does not state — council, year, kind of
-    report — written in (`qa.answer.scope`)."""
+    report — written in (`qa.answer.scope`). `scope`: this turn's scope, where the caller has it."""
+    previous, earlier = None, Scope()
+    for turn in history:  # oldest first, each turn once: its standalone text and the scope after it
+        previous, earlier = _standalone(turn, previous, earlier)
+    return _standalone(question, previous, earlier, scope)[0]
+
+
+def _standalone(question: str, previous: str | None, earlier: Scope, scope: Scope | None = None) -> tuple[str, Scope]:
+    """One turn rewritten after the previous turn's standalone text, and its scope."""
     question = " ".join(question.split())
-    if not history or stands_alone(question):
-        return question  # a whole question about its own councils: no earlier subject or scope is added
-    previous = standalone_query(history[-1], tuple(history[:-1]))
+    own = turn_scope(question, earlier)
+    if previous is None or stands_alone(question):
+        return question, own  # a whole question about its own councils: no earlier subject or scope is added
     rewritten = _rewrite(question, previous)
     if COURTESY.match(question):
-        return rewritten
-    return restated(rewritten, turn_scope(question, conversation_scope(history)))
+        return rewritten, own
+    return restated(rewritten, scope if scope is not None else own), own
 
 
 def _other_councils(question: str, previous: str) -> str | None:

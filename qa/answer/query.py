@@ -352,11 +352,11 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     """The question as every later stage reads it. `held`: the councils the collection holds, each
     with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
     councils' and publishers' names)."""
-    scope = turn_scope(question, conversation_scope(history))
+    own = turn_scope(question, conversation_scope(history))
     chosen = tuple(dict.fromkeys(a for name in given.authorities if (a := find_authority(name)) is not None))
-    if chosen and not scope.councils:  # a council chosen in the filter scopes the question as if named
-        scope = replace(scope, councils=chosen, across=False)
-    text = restated(standalone_query(question, history), scope)
+    scope = replace(own, councils=chosen, across=False) if chosen and not own.councils else own
+    # a council chosen in the filter scopes the question as if named
+    text = restated(standalone_query(question, history, own), scope)
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
