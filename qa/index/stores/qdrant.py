@@ -15,7 +15,9 @@ A report has a point of its own without vectors (its record and digest), and the
 for its statistics (average BM25 length).
 
 A question is one query: prefetch dense (and sentences) and sparse, each within the filter,
-fused in the engine (distribution-based score fusion, or weighted reciprocal rank fusion).
+fused in the engine (distribution-based score fusion, or weighted reciprocal rank fusion); a
+weighted score fusion of dense and sparse alone, which the engine cannot weight, is two ranking
+queries fused here (`fuse_scores`), as the local search fuses them.
 `qa.index.stores.schema` (`SCHEMA`, `filter_conditions`, `hybrid_request`) is the one schema and
 query builder; the two backends (`qa.index.stores.backends`) only spell them in their library's
 types: `EdgeBackend` (`qdrant-edge-py`, a shard folder per build under PATH, published by an
