@@ -93,6 +93,9 @@ def test_everyday_ways_of_asking_what_to_improve_are_read_as_such(answerer, ques
     ("Oxfordshire was rated good in 2014 - has it held on to that?", "change"),
     ("What did Ofsted find in Oxfordshire in 2014?", "summary"),  # one year, no 'now': not a change
     ("How much has Oxfordshire improved since it was found inadequate?", "change"),
+    ("Oxfordshire was rated inadequate in 2014 and again in 2016. How far has it come since then?", "change"),
+    ("Is Oxfordshire doing any better for children than when Ofsted last looked in 2018?", "change"),
+    ("Oxfordshire needed to improve back in 2018. Has it?", "change"),
     ("How did Ofsted rate Oxfordshire in 2014?", "rating"),
     ("Which councils were judged good in 2014?", "rating"),
 ])
@@ -131,3 +134,9 @@ def test_a_question_names_a_topic_unless_it_asks_only_how_the_whole_service_stan
     from qa.answer.followup import QUESTION_WORDS
     tokens = stems(question.replace("<council>", "")) - stems(" ".join(QUESTION_WORDS))
     assert is_topical(tokens, tuple(matching_terms(question)), area_of(question)) is topical
+
+
+def test_a_judgement_area_is_read_with_the_councils_name_left_out(answerer):
+    """'children in <council>'s care' names children in care as 'children in care' does."""
+    q = answerer.analyse("What's different for children in Oxfordshire's care now compared with 2014?")
+    assert q.intent == "change" and q.area == "children_in_care" and q.topical

@@ -374,7 +374,7 @@ def latest_standing(query: Query, groups: list[Group]) -> list[Picked]:
     sections = [s for s in inspections[-1].sections if s.items and s.items[0].hit.passage.kind != "judgement table"]
     if not sections:
         return []
-    first = sections[0].items.pop(0)
+    first = sections[-1].items.pop(0)  # its findings (a topic's), after any verdict that leads its group
     return [first]
 
 
