@@ -68,6 +68,8 @@ def test_a_change_between_two_years_keeps_to_them(answerer):
     ("Oxfordshire in 2014 compared with 2024: better or worse?", (2014, 2024)),
     ("Oxfordshire was good in 2014 - how had it moved on by 2018 and 2024?", (2014, 2024)),
     ("Has Oxfordshire improved since the last inspection?", (None, None)),
+    # two years named, then 'since then': from the first to now
+    ("Oxfordshire was rated inadequate in 2014 and again in 2016. How far has it come since then?", (2014, None)),
 ])
 def test_a_change_question_keeps_to_the_years_it_names(answerer, question, years):
     q = answerer.analyse(question)
@@ -125,6 +127,7 @@ def test_a_who_question_names_the_role_it_asks_for(question, role):
     ("How has the <council> service for care leavers changed since 2015?", True),  # a judgement area
     ("Has <council>'s fostering got better since 2018?", True),  # a glossary term
     ("Has exploitation work at <council> improved since 2019?", True),  # a word that is neither
+    ("<council> was rated inadequate in 2015 and again in 2018. How far has it come since then?", False),
 ])
 def test_a_question_names_a_topic_unless_it_asks_only_how_the_whole_service_stands(question, topical):
     from qa.answer.query import area_of, is_topical

@@ -171,7 +171,8 @@ STANDING_WORDS = stems(
     "mend mended rated rating ratings rate judged judgement grade graded good inadequate outstanding requires "
     "after before since last latest previous come came far look looks looking get got gone go going way ways bad "
     "turn turned around journey moved move moving on up down compare compared year years time times well how "
-    "than between through seem seemed few problem problems issue issues out any more much less lost make made find found")
+    "than between through seem seemed few problem problems issue issues out any more much less lost make made find found "
+    "again then")
 
 
 def is_topical(tokens: frozenset[str], terms: tuple[Term, ...], area: str | None) -> bool:
@@ -293,6 +294,9 @@ def implied_filters(text: str, intent: str, lookup: ReportLookup, scope: frozens
     return Filters(doc_ids=tuple(sorted(chosen))) if chosen else None
 
 
+UP_TO_NOW = re.compile(r"\b(since then|now|today|these days|currently|at present)\b", re.I)
+
+
 def change_years(text: str, filters: Filters) -> Filters:
     """The years a question about change spans, where the filter does not already say: 'between 2019
     and 2023' and two or more years named ('in 2019 compared with 2023', 'inadequate in 2016 - how
@@ -305,7 +309,9 @@ def change_years(text: str, filters: Filters) -> Filters:
         return filters
     named = sorted({int(y) for y in YEAR.findall(text)})
     if BETWEEN.search(text) or len(named) >= 2:
-        return replace(filters, year_from=named[0], year_to=named[-1])
+        # '... in 2015 and again in 2018. How far has it come since then?': from the first to now
+        to_now = not BETWEEN.search(text) and UP_TO_NOW.search(text) is not None
+        return replace(filters, year_from=named[0], year_to=None if to_now else named[-1])
     if since := SINCE.search(text):
         return replace(filters, year_from=int(since.group(2)))
     return filters
