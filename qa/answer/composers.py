@@ -229,15 +229,6 @@ def recurrence(index, scored: list[Picked], similarity: float) -> dict[int, set[
     return out
 
 
-# How an overview ranks its candidate points: (point, how many other councils say the like) -> sort key.
-OVERVIEW_ORDERS: dict[str, Callable[[Picked, int], tuple]] = {
-    "recurrence": lambda p, others: (-others, -p.score),  # said at most councils first
-    "recurring_relevance": lambda p, others: (others == 0, -p.score),  # points said elsewhere too, best first
-    "relevance": lambda p, others: (-p.score,),
-    "blend": lambda p, others: (-(p.score + 0.01 * min(others, 10)),),
-}
-
-
 def _overview_accepts(query: Query) -> bool:
     return (not query.councils and query.intent in ("broad", "fact", "yesno") and not query.scope.kinds
             and bool(query.concepts) and (query.scope.across or query.broad))  # 'generally' asks across: scope
@@ -259,8 +250,8 @@ def _overview(turn: Turn) -> Answer | None:
     found_at = recurrence(turn.index, scored, turn.settings.overview_similarity)
     picked: dict[bool, list[list[Picked]]] = {False: [], True: []}
     councils: dict[bool, set[str]] = {False: set(), True: set()}
-    order = OVERVIEW_ORDERS[turn.settings.overview_order]
-    for p in sorted(scored, key=lambda p: order(p, len(found_at[id(p)]))):
+    # said at most councils first (on dev, ranking by relevance, a blend or recurring-then-relevance found fewer facts)
+    for p in sorted(scored, key=lambda p: (-len(found_at[id(p)]), -p.score)):
         council = council_key(p.hit.report.authority)
         if all(council in councils[side] or len(picked[side]) >= turn.settings.overview_points for side in (False, True)):
             continue
@@ -291,14 +282,6 @@ def _overview(turn: Turn) -> Answer | None:
     return turn.render([], groups, f"{intro}\n{lead}" if intro else lead)
 
 
-# Which of a council's relevant sentences (best first) a comparison gives.
-COMPARE_FOCUS: dict[str, Callable[[list[Picked], object], list[Picked]]] = {
-    "sentences": lambda scored, settings: scored[: settings.compare_points],  # the best, wherever they are
-    # those near the best only: a council's third point is not a generic line about its leaders
-    "within": lambda scored, settings: [p for p in scored if p.score >= scored[0].score - settings.keep_within][: settings.compare_points],
-}
-
-
 def _compare_accepts(query: Query) -> bool:
     return len(query.councils) >= 2 and not query.asks_grade and bool(query.concepts)
 
@@ -314,8 +297,9 @@ def _compare(turn: Turn) -> Answer | None:
             found = turn.answerer.search(q, turn.settings.candidates,
                                          replace(q.filters, authorities=(council.name,), doc_ids=scope))
             scored = sorted(score_sentences(q, found, turn.index, turn.settings), key=lambda p: -p.score)
-            scored = [p for p in scored if p.score >= turn.settings.min_relevance]
-            scored = COMPARE_FOCUS[turn.settings.compare_focus](scored, turn.settings)
+            # those near the best only: a council's third point is not a generic line about its leaders
+            floor = max(turn.settings.min_relevance, scored[0].score - turn.settings.keep_within) if scored else 0.0
+            scored = [p for p in scored if p.score >= floor][: turn.settings.compare_points]
             if scored:
                 break
         if not scored:

@@ -50,13 +50,11 @@ class AnswerSettings:
     overview_candidates: int = 40  # passages an overview's points are drawn from
     overview_points: int = 4  # strengths, and concerns, an overview gives: each from a different council
     overview_similarity: float = 0.6  # two councils' sentences this similar (cosine) say the same thing
-    overview_order: str = "recurrence"  # how an overview's points are ranked (`qa.answer.composers.OVERVIEW_ORDERS`)
     # A council's question naming no year is answered from its latest inspection (and its papers and press):
     # with the filter on Sunderland, "What did inspectors find at the front door?" gave 2015-2021 findings and left
     # out the 2025 report. National dev: 90 -> 89 facts of 188 (one follow-up whose gold is an older report).
     prefer_latest: bool = True
     compare_points: int = 3  # sentences each council gives a comparison
-    compare_focus: str = "within"  # which of its sentences a council gives (`qa.answer.composers.COMPARE_FOCUS`)
     headlines: int = 4  # a rating answer of at most this many inspections quotes each one's verdict sentence too
 
 
