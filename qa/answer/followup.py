@@ -75,17 +75,23 @@ YEAR_ONLY = re.compile(
 REPORTING = re.compile(r"\s+(say|said|says|find|found|finds|think|thought|report|reported|rate|rated|conclude|concluded)\b", re.I)
 
 
-def standalone_query(question: str, history: tuple[str, ...] | list[str] = (), scope: Scope | None = None) -> str:
+def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -> str:
     """Rewrite a follow-up so it can be searched on its own: the earlier subject carried into it
     (here), and every part of the conversation's scope it does not state — council, year, kind of
-    report — written in (`qa.answer.scope`). `scope`: this turn's scope, where the caller has it."""
+    report — written in (`qa.answer.scope`)."""
+    return standalone(question, history)[0]
+
+
+def standalone(question: str, history: tuple[str, ...] | list[str] = ()) -> tuple[str, Scope]:
+    """The question rewritten as `standalone_query` does, and its scope (`qa.answer.scope.turn_scope`
+    over the conversation's), each turn of the history read once, oldest first."""
     previous, earlier = None, Scope()
-    for turn in history:  # oldest first, each turn once: its standalone text and the scope after it
+    for turn in history:
         previous, earlier = _standalone(turn, previous, earlier)
-    return _standalone(question, previous, earlier, scope)[0]
+    return _standalone(question, previous, earlier)
 
 
-def _standalone(question: str, previous: str | None, earlier: Scope, scope: Scope | None = None) -> tuple[str, Scope]:
+def _standalone(question: str, previous: str | None, earlier: Scope) -> tuple[str, Scope]:
     """One turn rewritten after the previous turn's standalone text, and its scope."""
     question = " ".join(question.split())
     own = turn_scope(question, earlier)
@@ -94,7 +100,7 @@ def _standalone(question: str, previous: str | None, earlier: Scope, scope: Scop
     rewritten = _rewrite(question, previous)
     if COURTESY.match(question):
         return rewritten, own
-    return restated(rewritten, scope if scope is not None else own), own
+    return restated(rewritten, own), own
 
 
 def _other_councils(question: str, previous: str) -> str | None:

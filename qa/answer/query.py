@@ -22,16 +22,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.answer.followup import YEAR, content_words, standalone_query
+from qa.answer.followup import YEAR, content_words, standalone
 from qa.answer.ratings import AREAS, RATING, SINCE, RatingAsk, rating_ask
 from qa.answer.scope import (
     COUNCIL_PAPER,
     DATES_A_COMPARISON,
     PRESS,
     Scope,
-    conversation_scope,
     restated,
-    turn_scope,
 )
 from qa.corpus.places import Authority, find_authority, mentioned, mentions
 from qa.index.lexical import stems
@@ -360,11 +358,10 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
     """The question as every later stage reads it. `held`: the councils the collection holds, each
     with its reports' ids; `ignore`: stems no topic is made of (the question frame, the held
     councils' and publishers' names)."""
-    own = turn_scope(question, conversation_scope(history))
+    asked, own = standalone(question, history)
     chosen = tuple(dict.fromkeys(a for name in given.authorities if (a := find_authority(name)) is not None))
     scope = replace(own, councils=chosen, across=False) if chosen and not own.councils else own
-    # a council chosen in the filter scopes the question as if named
-    text = restated(standalone_query(question, history, own), scope)
+    text = restated(asked, scope)  # a council chosen in the filter scopes the question as if named
     terms = tuple(matching_terms(text))
     councils = tuple(c for c in mentioned(text) if c in held)
     rating = rating_ask(text, list(councils))
