@@ -73,16 +73,11 @@ class Writer:
         if first.row not in self.cited:
             self.cited[first.row] = Citation(len(self.cited) + 1, first.hit, "")
             self.quotes[first.row] = []
-        text = ""
-        end = None
-        for p in items:
-            for start, stop, line in lines_of(p):
-                if (start, stop, line) not in self.quotes[first.row]:
-                    self.quotes[first.row].append((start, stop, line))
-                gap = end is not None and first.hit.passage.text[end:start].strip()
-                text += (" … " if gap else " ") + line if text else line
-                end = stop
-        return text + (f" [{self.cited[first.row].n}]" if marker else "")
+        lines = [line for p in items for line in lines_of(p)]
+        for line in lines:
+            if line not in self.quotes[first.row]:
+                self.quotes[first.row].append(line)
+        return joined(first.hit.passage.text, lines) + (f" [{self.cited[first.row].n}]" if marker else "")
 
     def points(self, items: list[Picked]) -> list[str]:
         """One point per run of sentences of one passage; rows of a structured passage one a line;
@@ -116,14 +111,20 @@ class Writer:
     def citations(self) -> list[Citation]:
         out = []
         for row, c in self.cited.items():
-            quotes = sorted(set(self.quotes[row]))
-            text = c.hit.passage.text
-            quote = ""
-            for k, (start, _, line) in enumerate(quotes):  # " … " where the passage's text between is left out
-                gap = k and text[quotes[k - 1][1]:start].strip()
-                quote += (" … " if gap else " ") + line if quote else line
-            out.append(Citation(c.n, c.hit, quote, tuple((s, e) for s, e, _ in quotes)))
+            quotes = sorted(self.quotes[row])
+            out.append(Citation(c.n, c.hit, joined(c.hit.passage.text, quotes), tuple((s, e) for s, e, _ in quotes)))
         return sorted(out, key=lambda c: c.n)
+
+
+def joined(text: str, lines: list[tuple[int, int, str]]) -> str:
+    """Lines of one passage (start, end, line) as quoted: " … " where the passage's text between
+    two of them is left out, a space where they are adjacent."""
+    out, end = "", None
+    for start, stop, line in lines:
+        gap = end is not None and text[end:start].strip()
+        out += (" … " if gap else " ") + line if out else line
+        end = stop
+    return out
 
 
 def lines_of(p: Picked) -> list[tuple[int, int, str]]:

@@ -110,7 +110,9 @@ def summary_rows(index, report: Report) -> list[int]:
 def headline(index, report: Report) -> Picked | None:
     """The report's own verdict in words, as a point: the first sentence of its summary that says its
     services are graded now ('Services in <council> are now good.'), else the first that says they
-    were; None where its summary has neither."""
+    were; a verdict on the whole service before one whose short subject names a judgement area
+    ('Services for care leavers are good.'), which is never the report's verdict; None where its
+    summary has neither."""
     found: list[Picked] = []
     for row in summary_rows(index, report):
         passage = index.passages[row]
