@@ -69,3 +69,13 @@ def test_a_signature_is_a_persons_name_over_a_post_not_a_heading_or_a_council():
     assert signature("Jane Smith\nDirector for Children's Services")
     assert not signature("Children Services\nExecutive Summary")
     assert not signature("Oxfordshire County Council\nDirector of Children's Services")
+
+
+def test_a_sentence_opening_with_a_concession_does_not_turn_the_praise_before_it_into_a_concern():
+    # Dorset 2025's supervision overview: 'is a strength' shown under Concerns, for the concession after it
+    strength = "The quality of supervision for social workers is a strength."
+    concession = "Although there is some inconsistency in how this is recorded, social workers value it."
+    index = OnePassage([strength, concession])
+    first, second = index.picked(0, concern=False), index.picked(1, concern=True)  # the second misread
+    shown = with_context([first], [first, second], index)
+    assert [p.text for p in shown] == [strength] and not shown[0].concern

@@ -38,7 +38,10 @@ NEVER_POINT = frozenset({"boilerplate"})
 ROW_KINDS = frozenset({"judgement table", "action row", "table", "facts", "improvement point"})
 TERMINAL = re.compile(r"[.!?;](['’\"”)\]]*)$")
 LEANS = re.compile(r"^(however\b|(however,?\s+)?(this|these|it|they|such)\b)", re.I)  # 'However, on an individual basis ...' too
-CONTRAST = re.compile(r"^(however|but|although|though|yet|despite|nevertheless)\b", re.I)
+# A sentence turning against the one before it ('However, this is too late'). Not one opening with a
+# concession ('Although there is some inconsistency in how this is recorded, staff feel supported'):
+# it weighs both sides itself, and its main clause, not the sentence before, says which way it leans.
+CONTRAST = re.compile(r"^(however|but|yet|nevertheless|nonetheless)\b", re.I)
 MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s*(million|billion|m|bn|k|pounds)\b", re.I)
 SHARE = re.compile(r"\d+(\.\d+)?\s*(%|per ?cent)|\b(half|a third|a quarter|two thirds|one in \w+)\b", re.I)
 # A count, not a year or a date: '14 authorities', '20 social work apprenticeships', 'seven days'.
