@@ -35,6 +35,16 @@ def test_a_name_that_is_also_a_word_counts_only_when_written_as_a_name():
     assert [a.display for a in mentioned("What did Ofsted say about Reading?")] == ["Reading"]
 
 
+def test_a_place_in_a_newspapers_title_is_the_paper_not_the_council():
+    from qa.corpus.places import mentioned_outside_england
+
+    assert mentioned("What did the Liverpool Echo say about children's services?") == []
+    assert mentioned("Did the Manchester Evening News or the Hull Daily Mail report it?") == []
+    assert [a.display for a in mentioned("What did the Liverpool Echo say about Knowsley?")] == ["Knowsley"]
+    assert [a.display for a in mentioned("How did the Liverpool Echo report on Liverpool's inspection?")] == ["Liverpool"]
+    assert mentioned_outside_england("What did the Cardiff Post say?") == []
+
+
 def test_the_councils_of_wales_scotland_and_northern_ireland_are_known_from_the_same_register():
     from importlib import resources
 

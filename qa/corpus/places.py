@@ -116,13 +116,29 @@ def _matcher() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
 
 
+# A place's name then a newspaper's word names a newspaper, not the council: "the Liverpool Echo",
+# "the Manchester Evening News", "the Hull Daily Mail" (the words British local titles are made of).
+_NEWSPAPER_AFTER = re.compile(
+    r"\s+(?:(?:Daily|Evening|Sunday|Weekly|Morning)\s+)?(?:Post|Echo|Mail|News|Times|Herald|Gazette|Chronicle|"
+    r"Telegraph|Star|Argus|Express|Courier|Journal|Mercury|Observer|Advertiser|Standard|Guardian|Live|Press|"
+    r"Sentinel|Examiner|Messenger|Citizen|Bugle|Recorder|Reporter|Leader)\b")
+
+
+def names_a_paper(text: str, end: int) -> bool:
+    """Whether the place named just before `end` is part of a newspaper's title ("the <City> Post")."""
+    return _NEWSPAPER_AFTER.match(text, end) is not None
+
+
 def mentions(text: str) -> list[tuple[int, int, Authority]]:
     """Where a text names a council: (start, end, authority) of each name, in order. In a question
-    typed with capitals, a name must be capitalised as a name is ("Reading", not "reading the report")."""
+    typed with capitals, a name must be capitalised as a name is ("Reading", not "reading the report");
+    a place in a newspaper's title ("the <City> Echo") is not the council."""
     lowercase_only = text == text.lower()
     found = []
     for m in _matcher().finditer(text):
         if not lowercase_only and not m.group(0)[:1].isupper():
+            continue
+        if names_a_paper(text, m.end()):
             continue
         authority = find_authority(m.group(0))
         if authority is not None:
@@ -189,7 +205,7 @@ def mentioned_outside_england(text: str) -> list[OtherCouncil]:
     for m in pattern.finditer(text):
         if not lowercase_only and not m.group(0)[:1].isupper():
             continue
-        if any(a < m.end() and m.start() < b for a, b in english):
+        if any(a < m.end() and m.start() < b for a, b in english) or names_a_paper(text, m.end()):
             continue
         council = by_key.get(normalise(m.group(0)))
         if council is not None and council not in found:
