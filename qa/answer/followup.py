@@ -19,9 +19,8 @@ from qa.answer.scope import (
     YEAR,
     Scope,
     pointing_back,
+    read_turn,
     restated,
-    stands_alone,
-    turn_scope,
 )
 from qa.corpus.places import mentions
 from qa.retrieve.glossary import matching_terms
@@ -94,8 +93,8 @@ def standalone(question: str, history: tuple[str, ...] | list[str] = ()) -> tupl
 def _standalone(question: str, previous: str | None, earlier: Scope) -> tuple[str, Scope]:
     """One turn rewritten after the previous turn's standalone text, and its scope."""
     question = " ".join(question.split())
-    own = turn_scope(question, earlier)
-    if previous is None or stands_alone(question):
+    own, alone = read_turn(question, earlier)
+    if previous is None or alone:
         return question, own  # a whole question about its own councils: no earlier subject or scope is added
     rewritten = _rewrite(question, previous)
     if COURTESY.match(question):

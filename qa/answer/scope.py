@@ -121,10 +121,17 @@ def stands_alone(question: str, own: Scope | None = None) -> bool:
     return bool(own.councils or own.across or mentioned_outside_england(question) or CROWN_DEPENDENCIES.search(question))
 
 
-def turn_scope(question: str, earlier: Scope) -> Scope:
-    """A turn's scope: its own, over the earlier turns' unless it stands alone (`stands_alone`)."""
+def read_turn(question: str, earlier: Scope) -> tuple[Scope, bool]:
+    """A turn's scope — its own, over the earlier turns' unless it stands alone — and whether it
+    stands alone (`stands_alone`), the question read once."""
     own = scope_of(question)
-    return own if stands_alone(question, own) else own.over(earlier)
+    alone = stands_alone(question, own)
+    return (own if alone else own.over(earlier)), alone
+
+
+def turn_scope(question: str, earlier: Scope) -> Scope:
+    """A turn's scope: its own, over the earlier turns' unless it stands alone (`read_turn`)."""
+    return read_turn(question, earlier)[0]
 
 
 def conversation_scope(turns: list[str] | tuple[str, ...]) -> Scope:
