@@ -25,6 +25,14 @@ from qa.index.roles import MODEL_PATH, ROLES, Lexicon, RoleModel  # noqa: E402
 
 C = 8.0  # chosen by --cv on dev (8 and 16 score alike; the stronger regularisation kept)
 WORDS_WEIGHT = 1.5  # the TF-IDF block's scale against the vectors' (chosen by --cv on dev)
+# Strength, concern and finding weighed as frequent as the labelled set has them, not weighted up to
+# balance: weighting the rarer concern up made the model call praise a concern in reports graded good
+# (the third draw, README). The rare roles of structure (stock text, labels, improvement items,
+# procedure) weighed 3 times, so that stock text is still found. On dev --cv, 1,748 sentences:
+# "balanced" accuracy 0.841, strength called concern 67; as found 0.848, 45 (boilerplate recall
+# 0.88 -> 0.75); this 0.850, 44 (boilerplate recall 0.83).
+CLASS_WEIGHT: str | dict[str, float] | None = {"strength": 1.0, "concern": 1.0, "finding": 1.0, "improvement": 3.0,
+                                               "label": 3.0, "boilerplate": 3.0, "procedure": 3.0}
 
 
 def vectorizer():
@@ -33,13 +41,14 @@ def vectorizer():
     return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, token_pattern=r"(?u)\b\w+\b", dtype=np.float64)
 
 
-def fit(x: np.ndarray, texts: list[str], roles: np.ndarray, c: float = C, words: float = WORDS_WEIGHT) -> RoleModel:
+def fit(x: np.ndarray, texts: list[str], roles: np.ndarray, c: float = C, words: float = WORDS_WEIGHT,
+        class_weight: str | dict[str, float] | None = CLASS_WEIGHT) -> RoleModel:
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
     tfidf = vectorizer()
     w = tfidf.fit_transform(texts)
-    model = LogisticRegression(C=c, max_iter=10000, class_weight="balanced").fit(
+    model = LogisticRegression(C=c, max_iter=10000, class_weight=class_weight).fit(
         sp.hstack([sp.csr_matrix(x), words * w]).tocsr(), roles)
     dense, lexical = model.coef_[:, : x.shape[1]], model.coef_[:, x.shape[1]:] * words
     weights = np.zeros((x.shape[1], len(ROLES)), dtype=np.float32)
@@ -64,14 +73,18 @@ def cross_validate(items: list[dict]) -> None:
     codes = np.array([it["code"] for it in items])
     groups = [it["council"] for it in items]
     evaluative = np.isin(roles, ("strength", "concern"))
-    for c, words in ((4.0, 0.0), (16.0, 1.0), (8.0, 1.5), (16.0, 1.5), (32.0, 1.5), (16.0, 2.0)):
+    for c, words, weight in ((4.0, 0.0, "balanced"), (8.0, 1.5, "balanced"), (16.0, 1.5, "balanced"), (4.0, 1.5, None),
+                             (8.0, 1.5, None), (16.0, 1.5, None), (8.0, 2.0, None), (8.0, 1.0, None),
+                             (8.0, 1.5, CLASS_WEIGHT)):
         pred = np.empty(len(roles), dtype=object)
         for train, held in GroupKFold(5).split(x, roles, groups):
-            model = fit(x[train], [texts[i] for i in train], roles[train], c, words) if words else _vectors_only(x[train], roles[train], c)
+            model = fit(x[train], [texts[i] for i in train], roles[train], c, words, weight) if words \
+                else _vectors_only(x[train], roles[train], c)
             lexical = model.lexicon.scores([texts[i] for i in held])
             pred[held] = [ROLES[i] for i in model.decide(x[held], codes[held], lexical)]
-        print(f"C {c:>4}, words x{words}: accuracy {np.mean(pred == roles):.3f}, "
-              f"strength/concern {np.mean(pred[evaluative] == roles[evaluative]):.3f}")
+        praise = int(np.sum((roles == "strength") & np.isin(pred, ("concern", "improvement"))))
+        print(f"C {c:>4}, words x{words}, classes {'rare x3' if isinstance(weight, dict) else weight or 'as found'}: accuracy {np.mean(pred == roles):.3f}, "
+              f"strength/concern {np.mean(pred[evaluative] == roles[evaluative]):.3f}, strength called concern {praise}")
 
 
 def _vectors_only(x: np.ndarray, roles: np.ndarray, c: float) -> RoleModel:
