@@ -167,3 +167,12 @@ def test_change_over_time_naming_no_topic_says_first_where_the_newest_inspection
     newest = max((c.hit.report for c in a.citations), key=lambda r: r.date)
     assert cited(a)[0].hit.report.id == newest.id  # the newest inspection's own words answer it
     assert "Evidence from" in a.answer  # then each year's evidence, oldest first
+
+
+def test_a_change_answers_years_share_its_points_two_inspections_saying_more_of_each_than_six():
+    from qa.answer.kinds import per_year
+    from qa.answer.model import AnswerSettings
+
+    settings = AnswerSettings(change_per_year=2, change_points=10)
+    assert [per_year(n, settings) for n in (1, 2, 3, 5, 6)] == [10, 5, 3, 2, 2]
+    assert per_year(0, settings) == 10  # a change answer with no inspection in scope (papers, press)

@@ -358,11 +358,18 @@ def change(query: Query, per_report: list[tuple[Report, list[Picked]]], index,
 
     shown = [(r, relevant(s)) for r, s in per_report]
     shown = [(r, items) for r, items in shown if items or r.kind == "inspection report"]
-    groups = [g for r, items in shown if r.kind == "inspection report" if (g := _year_group(query, r, items, index, settings))]
+    each = per_year(sum(r.kind == "inspection report" for r, _ in shown), settings)
+    groups = [g for r, items in shown if r.kind == "inspection report" if (g := _year_group(query, r, items, index, each))]
     inspected = {g.report.year for g in groups}  # years an inspection has something to show for
     groups += [g for r, items in shown if r.kind != "inspection report" and r.year not in inspected
-               if (g := _year_group(query, r, items, index, settings))]
+               if (g := _year_group(query, r, items, index, each))]
     return sorted(groups, key=lambda g: g.report.date)
+
+
+def per_year(inspections: int, settings: AnswerSettings) -> int:
+    """Sentences each year of a change answer gives: its share of `change_points`, no fewer than
+    `change_per_year` — two inspections compared say more of each than six in a row."""
+    return max(settings.change_per_year, settings.change_points // max(1, inspections))
 
 
 def latest_standing(query: Query, groups: list[Group]) -> list[Picked]:
@@ -380,7 +387,7 @@ def latest_standing(query: Query, groups: list[Group]) -> list[Picked]:
     return [first]
 
 
-def _standing(report: Report, index, settings: AnswerSettings) -> Group | None:
+def _standing(report: Report, index, each: int) -> Group | None:
     """An inspection's standing, for a question about change that names no topic ('Has <council>
     recovered since 2018?'): its overall judgement, then its verdict in words and the first points
     of its summary, where a report says how services moved since the last inspection."""
@@ -388,16 +395,16 @@ def _standing(report: Report, index, settings: AnswerSettings) -> Group | None:
     said = report_points(index, report, summary_rows(index, report))
     verdict = headline(index, report)
     points = ([verdict] if verdict is not None else []) + [p for p in said if verdict is None or p.key != verdict.key]
-    points = points[: settings.change_per_year]
+    points = points[:each]
     sections = ([Section(None, [grade])] if grade is not None else []) + ([Section(None, points)] if points else [])
     return Group(report, sections, lead=f"{report.year} — " + report_lead(report)) if sections else None
 
 
-def _year_group(query: Query, report: Report, items: list[Picked], index, settings: AnswerSettings) -> Group | None:
+def _year_group(query: Query, report: Report, items: list[Picked], index, each: int) -> Group | None:
     """One report's group in a change answer: an inspection led by its judgement, then its findings."""
     sections = []
     if report.kind == "inspection report" and not query.topical:
-        standing = _standing(report, index, settings)
+        standing = _standing(report, index, each)
         if standing is not None:
             return standing  # else its best sentences on the question's words, as for a topic
     if report.kind == "inspection report":
@@ -409,5 +416,5 @@ def _year_group(query: Query, report: Report, items: list[Picked], index, settin
             sections.append(Section(None, [judgement]))
             items = [p for p in items if (p.row, p.start) != (judgement.row, judgement.start)]
     if items:
-        sections.append(Section(None, items[: settings.change_per_year]))
+        sections.append(Section(None, items[:each]))
     return Group(report, sections, lead=f"{report.year} — " + report_lead(report)) if sections else None
