@@ -143,3 +143,12 @@ def test_a_judgement_area_is_read_with_the_councils_name_left_out(answerer):
     """'children in <council>'s care' names children in care as 'children in care' does."""
     q = answerer.analyse("What's different for children in Oxfordshire's care now compared with 2014?")
     assert q.intent == "change" and q.area == "children_in_care" and q.topical
+
+
+def test_councils_named_without_a_year_each_keep_their_own_latest_inspection(councils_answerer):
+    # before: only the newest inspection of all the councils named was kept (Dorset 2025), so
+    # Oxfordshire was read from whatever report of it a search found, or not at all
+    q = councils_answerer.analyse("What did inspectors say about care leavers in Oxfordshire and Dorset?")
+    reports = councils_answerer.index.reports
+    kept = sorted(i for i in q.filters.doc_ids if reports[i].kind == "inspection report")
+    assert kept == ["dorset-ilacs-2025", "ofsted-ilacs-2024"]

@@ -344,13 +344,17 @@ def without_councils(text: str, authorities: tuple[str, ...]) -> str:
     return out if re.search(r"\w", out) else text
 
 
-def latest_of(among: frozenset[str], lookup: ReportLookup) -> Filters | None:
-    """A council's reports as they stand now: its latest inspection report and its reports of
-    other kinds (council papers, press), for a question that names no year."""
-    inspections = [i for i in lookup.inspections if i in among]
-    if len(inspections) < 2:
-        return None  # one inspection or none: nothing older to leave out
-    return Filters(doc_ids=tuple(sorted(among - set(inspections[:-1]))))
+def latest_of(councils: list[frozenset[str]], lookup: ReportLookup) -> Filters | None:
+    """Councils' reports as they stand now, for a question that names no year: each council's
+    latest inspection report and its reports of other kinds (council papers, press). `councils`:
+    each council's report ids (each keeps its own latest, not only the newest of them all)."""
+    kept: set[str] = set()
+    older = False
+    for among in councils:
+        inspections = [i for i in lookup.inspections if i in among]
+        kept |= among - set(inspections[:-1])
+        older = older or len(inspections) >= 2
+    return Filters(doc_ids=tuple(sorted(kept))) if older else None  # else nothing older to leave out
 
 
 def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: ReportLookup, held: dict,
@@ -382,7 +386,7 @@ def analyse(question: str, history: tuple[str, ...], given: Filters, lookup: Rep
         among = frozenset(i for c in councils for i in held[c]) if councils else None
         named = implied_filters(text, intent, lookup, among)
         if named is None and among and prefer_latest and intent in ("broad", "fact", "yesno") and not YEAR.search(text):
-            named = latest_of(among, lookup)
+            named = latest_of([frozenset(held[c]) for c in councils], lookup)
         if named is not None:
             filters, implied = replace(filters, doc_ids=named.doc_ids), True
     if intent == "change":
