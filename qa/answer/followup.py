@@ -32,7 +32,7 @@ QUESTION_WORDS = {
     "can", "could", "should", "would", "will", "has", "have", "had", "say", "said", "tell", "me", "about", "the", "a",
     "an", "of", "in", "on", "for", "to", "and", "or", "any", "there", "they", "their", "them", "it", "its", "this",
     "that", "these", "those", "get", "got", "inspectors", "inspector", "ofsted", "report", "reports", "council",
-    "think", "find", "found", "anything", "much", "many", "also", "then", "so", "but", "be", "been",
+    "think", "find", "found", "anything", "much", "many", "also", "then", "so", "but", "be", "been", "being",
     "with", "at", "by", "from", "as", "if", "not", "no", "yes", "all", "some", "we", "you", "i", "my", "our", "your",
 }
 def _subject(question: str) -> str | None:
