@@ -39,7 +39,7 @@ from qa.index.store import StoredPassages, field_of, read_store
 from qa.index.vectors import FILTER_EXACT_SHARE
 
 
-@dataclass
+@dataclass(eq=False)  # one loaded index is itself: hashable by identity (caches of what is derived from it)
 class Index:
     path: Path
     manifest: dict

@@ -18,6 +18,7 @@ What it does not do: read grades from text (`qa.corpus.facts`), or compose answe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from qa.corpus.catalogue import Report
 from qa.corpus.facts import key_for
@@ -67,13 +68,16 @@ def judgement_rows(index, authority: str | None = None, year_from: int | None = 
     return [r for r in rows if index.reports[r.doc_id].in_years(year_from or None, year_to or None)]
 
 
+_ROWS: WeakKeyDictionary = WeakKeyDictionary()  # loaded index -> its rows (a new build loads a new index)
+
+
 def _all_rows(index) -> list[JudgementRow]:
-    """Every report's row, made once per loaded index and kept on it (a new build loads a new index)."""
-    rows = getattr(index, "_judgement_rows", None)
+    """Every report's row, made once per loaded index."""
+    rows = _ROWS.get(index)
     if rows is None:
         rows = sorted((_row(index, r) for r in index.reports.values() if r.judgements),
                       key=lambda r: (r.inspection_end or str(r.year), r.authority))
-        index._judgement_rows = rows
+        _ROWS[index] = rows
     return rows
 
 
