@@ -405,6 +405,12 @@ def test_a_source_the_collection_holds_nothing_from_is_declined_naming_what_it_h
     assert "nothing from" not in answerer.answer("What did Councillors say about the action plan?").answer
 
 
+def test_a_held_councils_name_in_a_newspapers_title_is_the_paper_not_the_council(councils_answerer):
+    # read in the browser: "What did the Liverpool Echo say ...?" was answered from Liverpool's inspections
+    a = councils_answerer.answer("What did the Dorset Echo write about the 2025 inspection?")
+    assert a.abstained and "nothing from the Dorset Echo" in a.answer
+
+
 def test_a_crown_dependency_is_declined_as_outside_ofsteds_remit(answerer):
     a = answerer.answer("How were Isle of Man children's services rated?")
     assert a.abstained and "Crown dependency" in a.answer and "Isle of Wight" not in a.answer

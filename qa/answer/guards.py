@@ -29,7 +29,7 @@ from functools import lru_cache
 from qa.answer.followup import YEAR
 from qa.answer.query import Query, named_years
 from qa.answer.scope import CROWN_DEPENDENCIES, DATES_A_COMPARISON, KIND_NAMES
-from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, same_council
+from qa.corpus.places import held_councils, mentioned, mentioned_outside_england, names_a_paper, same_council
 from qa.index.encoder.model import model_path
 from qa.index.lexical import stems
 from qa.index.vocabulary import known_stems, passages_with_all
@@ -134,7 +134,9 @@ class Guards:
     def _writes(self, source: str) -> bool:
         """Whether a source is one the catalogue holds writing by: a publisher, council or lead inspector."""
         def within(part: str, whole: str) -> bool:  # as whole words: 'York' is not in 'Yorkshire Post'
-            return bool(part) and re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", whole, re.I) is not None
+            # and not as the place in a newspaper's title: 'Liverpool' does not write the 'Liverpool Echo'
+            return bool(part) and any(not names_a_paper(whole, m.end()) for m in
+                                      re.finditer(r"(?<!\w)" + re.escape(part) + r"(?!\w)", whole, re.I))
 
         names = {who for r in self.index.reports.values() for who in (r.publisher, r.authority, r.lead_inspector) if who}
         return any(within(source, who) or within(who, source) for who in names)
