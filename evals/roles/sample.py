@@ -94,6 +94,28 @@ def read_report(path: Path) -> dict | None:
                 grades=[j.grade for j in facts.judgements])
 
 
+def read_archive() -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """Every readable report of the archive (`read_report`), by council, and in how many reports
+    each sentence occurs (stock text is found in many)."""
+    reports: dict[str, list[dict]] = {}
+    spread: dict[str, int] = {}
+    for f in sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir()):
+        for pdf in sorted((ARCHIVE / f).glob("*.pdf")):
+            r = read_report(pdf)
+            if r and r["sentences"] and r["framework"]:
+                reports.setdefault(council_of(f), []).append(r)
+                for s in {x["sentence"] for x in r["sentences"]}:
+                    spread[s] = spread.get(s, 0) + 1
+    return reports, spread
+
+
+def labelled() -> list[dict]:
+    """The labelled records of both splits (dev.jsonl, test.jsonl)."""
+    here = Path(__file__).resolve().parent
+    return [json.loads(line) for split in ("dev", "test")
+            for line in (here / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
 def main() -> None:
     rng = random.Random(SEED)
     folders = sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir())

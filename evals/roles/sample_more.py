@@ -24,19 +24,12 @@ from __future__ import annotations
 import json
 import random
 import sys
-from pathlib import Path
 
-from sample import ARCHIVE, council_of, findings, read_report
+from sample import ARCHIVE, council_of, findings, labelled, read_archive
 
-HERE = Path(__file__).resolve().parent
 SEED = 1818
 COUNCILS, PER_REPORT = 72, 14
 FIRST_ID = 933
-
-
-def labelled() -> list[dict]:
-    return [json.loads(line) for split in ("dev", "test")
-            for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
 def main() -> None:
@@ -47,15 +40,7 @@ def main() -> None:
     folders = sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir())
     councils = sorted({council_of(f) for f in folders} - taken_councils)
     rng.shuffle(councils)
-    reports: dict[str, list[dict]] = {}
-    spread: dict[str, int] = {}
-    for f in folders:
-        for pdf in sorted((ARCHIVE / f).glob("*.pdf")):
-            r = read_report(pdf)
-            if r and r["sentences"] and r["framework"]:
-                reports.setdefault(council_of(f), []).append(r)
-                for s in {x["sentence"] for x in r["sentences"]}:
-                    spread[s] = spread.get(s, 0) + 1
+    reports, spread = read_archive()
     n_id = FIRST_ID
     for n_council, council in enumerate(councils[:COUNCILS]):
         rs = reports.get(council, [])

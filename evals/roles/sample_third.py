@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sample import ARCHIVE, council_of, findings, read_report
+from sample import findings, labelled, read_archive
 
 from qa.index.encoder.encode import encode
 from qa.index.encoder.model import BUILD_ENCODER
@@ -44,11 +44,6 @@ FIRST_ID = 1941
 PER_REPORT = {"dev": (4, 2), "test": (5, 3)}  # (called concern, natural) sentences a report
 DEV_COUNCILS = 45
 GOOD = ("good", "outstanding")
-
-
-def labelled() -> list[dict]:
-    return [json.loads(line) for split in ("dev", "test")
-            for line in (HERE / f"{split}.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
 def called(sentences: list[dict]) -> list[str]:
@@ -72,16 +67,7 @@ def main() -> None:
     held = labelled()
     test_councils = {json.loads(line)["council"] for line in (HERE / "test.jsonl").read_text(encoding="utf-8").splitlines() if line}
     seen = {it["sentence"] for it in held if int(it["id"][1:]) < FIRST_ID}
-    folders = sorted(d.name for d in ARCHIVE.iterdir() if d.is_dir())
-    reports: dict[str, list[dict]] = {}
-    spread: dict[str, int] = {}
-    for f in folders:
-        for pdf in sorted((ARCHIVE / f).glob("*.pdf")):
-            r = read_report(pdf)
-            if r and r["sentences"] and r["framework"]:
-                reports.setdefault(council_of(f), []).append(r)
-                for s in {x["sentence"] for x in r["sentences"]}:
-                    spread[s] = spread.get(s, 0) + 1
+    reports, spread = read_archive()
     others = sorted(set(reports) - test_councils)
     rng.shuffle(others)
     plan = [("test", c) for c in sorted(test_councils)] + [("dev", c) for c in others[:DEV_COUNCILS]]
