@@ -82,7 +82,7 @@ def standalone_query(question: str, history: tuple[str, ...] | list[str] = ()) -
 
 
 def standalone(question: str, history: tuple[str, ...] | list[str] = ()) -> tuple[str, Scope]:
-    """The question rewritten as `standalone_query` does, and its scope (`qa.answer.scope.turn_scope`
+    """The question rewritten as `standalone_query` does, and its scope (`qa.answer.scope.read_turn`
     over the conversation's), each turn of the history read once, oldest first."""
     previous, earlier = None, Scope()
     for turn in history:

@@ -129,16 +129,11 @@ def read_turn(question: str, earlier: Scope) -> tuple[Scope, bool]:
     return (own if alone else own.over(earlier)), alone
 
 
-def turn_scope(question: str, earlier: Scope) -> Scope:
-    """A turn's scope: its own, over the earlier turns' unless it stands alone (`read_turn`)."""
-    return read_turn(question, earlier)[0]
-
-
 def conversation_scope(turns: list[str] | tuple[str, ...]) -> Scope:
-    """The scope in force after these turns, oldest first: each turn's by `turn_scope`."""
+    """The scope in force after these turns, oldest first: each turn's by `read_turn`."""
     scope = Scope()
     for turn in turns:
-        scope = turn_scope(turn, scope)
+        scope, _ = read_turn(turn, scope)
     return scope
 
 
